@@ -1,0 +1,223 @@
+"""The `parley` command: serve, migrate, seed the demo, export the schema, manage tenants."""
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
+import typer
+import uvicorn
+from tortoise import Tortoise
+
+from api import db
+from api.core import auth
+from api.core.errors import DomainError
+from api.settings import Settings, SettingsError, load_settings
+from models.enums import Role
+
+T = TypeVar("T")
+
+cli = typer.Typer(help="Parley: the GraphQL backend of AI-assisted inboxes.", no_args_is_help=True)
+workspace_cli = typer.Typer(help="Workspaces.", no_args_is_help=True)
+apikey_cli = typer.Typer(help="API keys.", no_args_is_help=True)
+user_cli = typer.Typer(help="Users.", no_args_is_help=True)
+cli.add_typer(workspace_cli, name="workspace")
+cli.add_typer(apikey_cli, name="apikey")
+cli.add_typer(user_cli, name="user")
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        typer.echo(f"parley: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"parley: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def run_with_db(work: Callable[[], Awaitable[T]], *, settings: Settings | None = None) -> T:
+    """Open the database (which must be migrated), run `work`, close. Domain errors and a
+    database that is behind end the command with one line on stderr."""
+    settings = settings or _settings()
+    auth.configure_secret(settings.secret_key.get_secret_value())
+
+    async def main() -> T:
+        await Tortoise.init(config=settings.tortoise_orm)
+        try:
+            await db.ensure_migrated()
+            return await work()
+        finally:
+            await Tortoise.close_connections()
+
+    try:
+        return asyncio.run(main())
+    except (DomainError, db.DatabaseBehind) as exc:
+        _fail(str(exc))
+        raise AssertionError from exc  # unreachable: _fail exits
+
+
+@cli.command()
+def serve(
+    host: str | None = typer.Option(None, help="Interface (default PARLEY_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default PARLEY_PORT)."),
+    workers: int | None = typer.Option(None, help="Worker processes (default PARLEY_WORKERS)."),
+) -> None:
+    """Serve /graphql and /healthz with uvicorn."""
+    settings = _settings(host=host, port=port, workers=workers)
+
+    async def check() -> None:
+        return None
+
+    run_with_db(check, settings=settings)  # refuse to start on a database that is behind
+    uvicorn.run(
+        "api.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        timeout_graceful_shutdown=5,
+        env_file=None,
+    )
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply the pending database migrations."""
+    settings = _settings()
+    applied = asyncio.run(db.migrate(settings.tortoise_orm))
+    typer.echo(f"Applied {len(applied)} migration(s)." if applied else "Up to date.")
+
+
+@cli.command("export-schema")
+def export_schema(
+    output: Path = typer.Option(Path("schema.graphql"), help="Where to write ('-': stdout)."),
+) -> None:
+    """Write the GraphQL schema (SDL) generated from the code."""
+    from api.schema import schema
+
+    text = schema.as_str() + "\n"
+    if str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+        typer.echo(f"Wrote {output}")
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo workspace on first run; print its login and a fresh API key."""
+    from api.demo import seed_demo
+
+    demo = run_with_db(seed_demo)
+    typer.echo(demo.describe())
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value.upper())
+    except ValueError:
+        _fail(f"--role: use one of {', '.join(r.value for r in Role)}")
+        raise
+
+
+@workspace_cli.command("create")
+def workspace_create(
+    name: str = typer.Option(..., help="The workspace's name."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Create a workspace and an OWNER API key for it."""
+    from api.tenancy import service
+
+    async def work() -> dict[str, str]:
+        workspace = await service.create_workspace(name=name)
+        issued = await service.create_api_key(
+            workspace_id=workspace.id, actor=None, name="owner key", role=Role.OWNER
+        )
+        return {"workspaceId": str(workspace.id), "apiKey": issued.secret}
+
+    result = run_with_db(work)
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        typer.echo(f"Workspace {result['workspaceId']}\nOwner API key: {result['apiKey']}")
+
+
+@apikey_cli.command("create")
+def apikey_create(
+    workspace: UUID = typer.Option(..., help="Workspace id."),
+    name: str = typer.Option(..., help="What the key is for."),
+    role: str = typer.Option("AGENT", help="OWNER, ADMIN, AGENT or VIEWER."),
+) -> None:
+    """Create an API key; the key is printed once."""
+    from api.tenancy import service
+
+    async def work() -> str:
+        if not await _workspace_exists(workspace):
+            _fail(f"no workspace {workspace}")
+        issued = await service.create_api_key(
+            workspace_id=workspace, actor=None, name=name, role=_role(role)
+        )
+        return issued.secret
+
+    typer.echo(run_with_db(work))
+
+
+@apikey_cli.command("revoke")
+def apikey_revoke(prefix: str = typer.Argument(..., help="The key's visible prefix.")) -> None:
+    """Revoke an API key by its prefix (prly_xxxxxxxx)."""
+    import models
+    from api.tenancy import service
+
+    async def work() -> None:
+        key = await models.ApiKey.get_or_none(prefix=prefix)
+        if key is None:
+            _fail(f"no API key with prefix {prefix}")
+            return
+        await service.revoke_api_key(workspace_id=key.workspace_id, api_key_id=key.id)
+
+    run_with_db(work)
+    typer.echo(f"Revoked {prefix}")
+
+
+@user_cli.command("create")
+def user_create(
+    email: str = typer.Option(..., help="Login e-mail."),
+    name: str = typer.Option(..., help="Full name."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, help="Password."),
+    workspace: UUID | None = typer.Option(None, help="Add to this workspace."),
+    role: str = typer.Option("AGENT", help="Role in the workspace."),
+) -> None:
+    """Create a user, optionally as a member of a workspace."""
+    from api.tenancy import service
+
+    async def work() -> str:
+        if workspace is not None and not await _workspace_exists(workspace):
+            _fail(f"no workspace {workspace}")
+        user = await service.create_user(email=email, name=name, password=password)
+        if workspace is not None:
+            await service.add_member(
+                workspace_id=workspace, actor=None, user_id=user.id, role=_role(role)
+            )
+        return str(user.id)
+
+    typer.echo(f"User {run_with_db(work)}")
+
+
+async def _workspace_exists(workspace_id: UUID) -> bool:
+    import models
+
+    return await models.Workspace.exists(id=workspace_id)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,126 @@
+"""Credentials: password hashing, API keys, session tokens, and resolving a bearer token
+to the viewer it stands for.
+
+API keys and session tokens are 256-bit random strings; only an HMAC-SHA256 of them
+(keyed by PARLEY_SECRET_KEY) is stored, so a database dump does not yield credentials.
+Passwords use argon2id.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+import models
+from api.settings import DEV_SECRET_KEY
+from models.enums import Role
+
+API_KEY_PREFIX = "prly_"
+SESSION_PREFIX = "prls_"
+# How stale `api_key.last_used_at` may get before a request refreshes it (one write a minute,
+# not one a request).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+_password_hasher = PasswordHasher()
+_secret = DEV_SECRET_KEY.encode()
+
+
+def configure_secret(secret_key: str) -> None:
+    """Set the key that token hashes are made with (called once at start-up)."""
+    global _secret
+    _secret = secret_key.encode()
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is calling: a user (through a session) or an API key, in one workspace."""
+
+    workspace_id: UUID
+    role: Role
+    user_id: UUID | None = None
+    api_key_id: UUID | None = None
+    session_id: UUID | None = None
+
+    def can(self, role: Role) -> bool:
+        return self.role.at_least(role)
+
+
+def hash_password(password: str) -> str:
+    return _password_hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _password_hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    return hmac.new(_secret, token.encode(), hashlib.sha256).hexdigest()
+
+
+def new_api_key() -> tuple[str, str]:
+    """A fresh API key and its visible prefix (`prly_` and 8 characters)."""
+    visible = API_KEY_PREFIX + secrets.token_hex(4)
+    return f"{visible}_{secrets.token_urlsafe(32)}", visible
+
+
+def new_session_token() -> str:
+    return SESSION_PREFIX + secrets.token_urlsafe(32)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer …` value, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def authenticate(token: str | None) -> Viewer | None:
+    """The viewer a bearer token stands for; None for a missing, unknown, revoked or
+    expired credential."""
+    if not token:
+        return None
+    if token.startswith(API_KEY_PREFIX):
+        return await _viewer_for_api_key(token)
+    if token.startswith(SESSION_PREFIX):
+        return await _viewer_for_session(token)
+    return None
+
+
+async def _viewer_for_api_key(token: str) -> Viewer | None:
+    key = await models.ApiKey.get_or_none(key_hash=token_hash(token), revoked_at=None)
+    if key is None:
+        return None
+    now = datetime.now(UTC)
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        await models.ApiKey.filter(id=key.id).update(last_used_at=now)
+    return Viewer(workspace_id=key.workspace_id, role=key.role, api_key_id=key.id)
+
+
+async def _viewer_for_session(token: str) -> Viewer | None:
+    session = await models.UserSession.get_or_none(
+        token_hash=token_hash(token), revoked_at=None, expires_at__gt=datetime.now(UTC)
+    )
+    if session is None:
+        return None
+    membership = await models.Membership.get_or_none(
+        workspace_id=session.workspace_id, user_id=session.user_id
+    )
+    if membership is None:  # removed from the workspace since logging in
+        return None
+    return Viewer(
+        workspace_id=session.workspace_id,
+        role=membership.role,
+        user_id=session.user_id,
+        session_id=session.id,
+    )

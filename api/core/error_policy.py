@@ -1,0 +1,60 @@
+"""Top-level errors: codes for the expected ones, masking for everything else.
+
+- A domain error outside a mutation union (e.g. a bad cursor in a query) keeps its
+  message and gets `extensions.code` (BAD_USER_INPUT, NOT_FOUND …).
+- Errors raised as GraphQLError by us (UNAUTHENTICATED, FORBIDDEN) or by validation pass.
+- Anything else is logged with the request id and replaced by "Internal server error"
+  with `extensions.code = INTERNAL_SERVER_ERROR` and the request id, never a traceback.
+"""
+
+import logging
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from api.core.errors import DomainError
+
+logger = logging.getLogger("parley.errors")
+
+
+class ErrorPolicy(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(
+            should_mask_error=self._is_unexpected, error_message="Internal server error."
+        )
+
+    @staticmethod
+    def _is_unexpected(error: GraphQLError) -> bool:
+        original = error.original_error
+        return original is not None and not isinstance(original, GraphQLError | DomainError)
+
+    def _request_id(self) -> str:
+        context = self.execution_context.context
+        return str(getattr(context, "request_id", "") or "")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._public(error) for error in errors]
+
+    def _public(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, DomainError):
+            return GraphQLError(
+                original.message,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={"code": original.code, "field": original.field},
+            )
+        if not self._is_unexpected(error):
+            if error.extensions and "code" in error.extensions:
+                return error
+            error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+            return error
+        request_id = self._request_id()
+        logger.error(
+            "unexpected error in request %s at %s", request_id, error.path, exc_info=original
+        )
+        masked = self.anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+        return masked

@@ -1,0 +1,29 @@
+"""Relay `Node` for types that wrap a workspace-owned model: `node(id)` loads through the
+type's loader, so another workspace's id resolves to null."""
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from strawberry import relay
+
+from api.core.context import Info
+from api.core.ids import parse_uuid
+from api.core.loaders import WorkspaceLoader
+
+
+class ModelNode(relay.Node):
+    """A Relay node built from a model row with `from_model`, loaded by `loader_class`."""
+
+    loader_class: ClassVar[type[WorkspaceLoader[Any]]]
+
+    @classmethod
+    def from_model(cls, row: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        loader = info.context.loader(cls.loader_class)
+        rows = await loader.load_many([parse_uuid(node_id) for node_id in node_ids])
+        return [cls.from_model(row) if row is not None else None for row in rows]

@@ -1,0 +1,121 @@
+"""Inbox queries: contacts and conversations, single and as Relay connections."""
+
+import strawberry
+from strawberry import relay
+
+from api.core.connections import connection_of
+from api.core.context import Info
+from api.core.ids import decode_optional_id, parse_uuid
+from api.core.permissions import CanRead
+from api.inbox import service
+from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader
+from api.inbox.types import (
+    Contact,
+    ContactFilter,
+    ContactOrder,
+    Conversation,
+    ConversationFilter,
+    ConversationOrder,
+)
+from api.tenancy.types import User
+
+CONVERSATION_SORTS = {
+    ConversationOrder.LAST_MESSAGE_AT_DESC: service.BY_ACTIVITY_DESC,
+    ConversationOrder.LAST_MESSAGE_AT_ASC: service.BY_ACTIVITY_ASC,
+    ConversationOrder.CREATED_AT_DESC: service.BY_CREATED_DESC,
+    ConversationOrder.CREATED_AT_ASC: service.BY_CREATED_ASC,
+}
+
+
+def page_args(
+    info: Info, first: int | None, after: str | None, last: int | None, before: str | None
+) -> service.PageArgs:
+    return service.PageArgs(
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        maximum=info.context.settings.max_page_size,
+    )
+
+
+@strawberry.type
+class InboxQueries:
+    @strawberry.field(
+        permission_classes=[CanRead], description="Any object by its global ID (or null)."
+    )
+    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+        if info.schema.get_type_by_name(id.type_name) is None:
+            return None
+        node: relay.Node | None = await id.resolve_node(info, required=False)
+        return node
+
+    @strawberry.field(permission_classes=[CanRead], description="A contact by ID (or null).")
+    async def contact(self, info: Info, id: relay.GlobalID) -> Contact | None:
+        if id.type_name != "Contact":
+            return None
+        row = await info.context.loader(ContactByIdLoader).load(parse_uuid(id.node_id))
+        return Contact.from_model(row) if row else None
+
+    @strawberry.field(permission_classes=[CanRead], description="Contacts, newest first.")
+    async def contacts(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: ContactFilter | None = None,
+        order_by: ContactOrder = ContactOrder.CREATED_AT_DESC,
+    ) -> relay.Connection[Contact]:
+        where = filter or ContactFilter()
+        page = await service.list_contacts(
+            workspace_id=info.context.workspace_id,
+            lead_status=where.lead_status,
+            search=where.search,
+            ascending=order_by == ContactOrder.CREATED_AT_ASC,
+            page=page_args(info, first, after, last, before),
+        )
+        return connection_of(page, Contact.from_model)
+
+    @strawberry.field(permission_classes=[CanRead], description="A conversation by ID (or null).")
+    async def conversation(self, info: Info, id: relay.GlobalID) -> Conversation | None:
+        if id.type_name != "Conversation":
+            return None
+        row = await info.context.loader(ConversationByIdLoader).load(parse_uuid(id.node_id))
+        return Conversation.from_model(row) if row else None
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="The inbox: conversations, most recent activity first by default.",
+    )
+    async def conversations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: ConversationFilter | None = None,
+        order_by: ConversationOrder = ConversationOrder.LAST_MESSAGE_AT_DESC,
+    ) -> relay.Connection[Conversation]:
+        where = filter or ConversationFilter()
+        page = await service.list_conversations(
+            workspace_id=info.context.workspace_id,
+            where=service.ConversationFilter(
+                status=where.status,
+                assignee_id=decode_optional_id(
+                    where.assignee_id, User.__name__, field="assigneeId"
+                ),
+                unassigned=where.unassigned,
+                channel=where.channel,
+                ai_state=where.ai_state,
+                label=where.label,
+                contact_id=decode_optional_id(where.contact_id, "Contact", field="contactId"),
+                archived=where.archived,
+                search=where.search,
+            ),
+            sort=CONVERSATION_SORTS[order_by],
+            page=page_args(info, first, after, last, before),
+        )
+        return connection_of(page, Conversation.from_model)

@@ -1,0 +1,490 @@
+"""GraphQL types of the inbox: contacts, conversations, chat messages; inputs and results."""
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+import models
+from api.core.connections import connection_of
+from api.core.context import Info
+from api.core.error_types import ConflictError, NotFoundError, ValidationError
+from api.core.nodes import ModelNode
+from api.inbox import service
+from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader, MessageByIdLoader
+from api.tenancy.loaders import UserByIdLoader
+from api.tenancy.types import User
+from models import enums
+
+LeadStatus = strawberry.enum(enums.LeadStatus, description="Where a lead stands.")
+LeadTemperature = strawberry.enum(enums.LeadTemperature, description="How likely to convert.")
+Channel = strawberry.enum(enums.Channel, description="Where the conversation happens.")
+ConversationStatus = strawberry.enum(
+    enums.ConversationStatus, description="The conversation's state in the inbox."
+)
+Priority = strawberry.enum(enums.Priority, description="How urgent the conversation is.")
+AiState = strawberry.enum(enums.AiState, description="Where the AI bot is in its script.")
+MessageRole = strawberry.enum(enums.MessageRole, description="Who wrote a message.")
+
+
+@strawberry.type(description="A lead or customer.")
+class Contact(ModelNode):
+    loader_class = ContactByIdLoader
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="Display name.")
+    phone: str | None = strawberry.field(description="Phone number, E.164.")
+    email: str | None = strawberry.field(description="E-mail address.")
+    handles: JSON = strawberry.field(
+        description='Channel handles, e.g. {"whatsapp": "+6281234567"}.'
+    )
+    lead_status: LeadStatus = strawberry.field(description="Lead status.")  # type: ignore[valid-type]
+    lead_score: int | None = strawberry.field(description="Lead score 0–100, once scored.")
+    lead_temperature: LeadTemperature | None = strawberry.field(  # type: ignore[valid-type]
+        description="Hot, warm or cold, once scored."
+    )
+    score_updated_at: datetime | None = strawberry.field(description="When last scored.")
+    attributes: JSON = strawberry.field(description="Custom attributes (a JSON object).")
+    labels: list[str] = strawberry.field(description="Labels.")
+    total_tokens: int = strawberry.field(description="AI tokens spent on this contact.")
+    total_cost: Decimal = strawberry.field(description="AI cost of this contact, USD.")
+    created_at: datetime = strawberry.field(description="When created.")
+    updated_at: datetime = strawberry.field(description="When last changed.")
+
+    @classmethod
+    def from_model(cls, row: models.Contact) -> "Contact":
+        return cls(
+            id=str(row.id),
+            name=row.name,
+            phone=row.phone,
+            email=row.email,
+            handles=row.handles,
+            lead_status=row.lead_status,
+            lead_score=row.lead_score,
+            lead_temperature=row.lead_temperature,
+            score_updated_at=row.score_updated_at,
+            attributes=row.attributes,
+            labels=row.labels,
+            total_tokens=row.total_tokens,
+            total_cost=row.total_cost,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+@strawberry.type(description="One message of a conversation.")
+class ChatMessage(ModelNode):
+    loader_class = MessageByIdLoader
+    id: relay.NodeID[str]
+    seq: int = strawberry.field(description="1, 2, 3 … within its conversation, gap-free.")
+    cursor: str = strawberry.field(
+        description="This message's cursor, as in `messages` edges and `messageAdded(after:)`."
+    )
+    role: MessageRole = strawberry.field(description="Who wrote it.")  # type: ignore[valid-type]
+    content: str = strawberry.field(description="The text.")
+    model: str | None = strawberry.field(description="The LLM that wrote it, for AI messages.")
+    input_tokens: int = strawberry.field(description="Uncached input tokens.")
+    cache_read_tokens: int = strawberry.field(description="Input tokens read from the cache.")
+    cache_write_tokens: int = strawberry.field(description="Input tokens written to the cache.")
+    output_tokens: int = strawberry.field(description="Output tokens.")
+    cost: Decimal | None = strawberry.field(description="AI cost in USD, when priced.")
+    response_time_ms: int | None = strawberry.field(description="How long the reply took.")
+    metadata: JSON = strawberry.field(description="Free-form metadata (a JSON object).")
+    created_at: datetime = strawberry.field(description="When it was sent.")
+    _conversation_id: strawberry.Private[Any]
+    _author_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The conversation it belongs to.")
+    async def conversation(self, info: Info) -> "Conversation":
+        row = await info.context.loader(ConversationByIdLoader).load(self._conversation_id)
+        assert row is not None
+        return Conversation.from_model(row)
+
+    @strawberry.field(description="The agent who wrote it (AGENT messages).")
+    async def author(self, info: Info) -> User | None:
+        if self._author_id is None:
+            return None
+        row = await info.context.loader(UserByIdLoader).load(self._author_id)
+        return User.from_model(row) if row else None
+
+    @classmethod
+    def from_model(cls, row: models.Message) -> "ChatMessage":
+        return cls(
+            id=str(row.id),
+            seq=row.seq,
+            cursor=service.BY_SEQ.encode(row),
+            role=row.role,
+            content=row.content,
+            model=row.model,
+            input_tokens=row.input_tokens,
+            cache_read_tokens=row.cache_read_tokens,
+            cache_write_tokens=row.cache_write_tokens,
+            output_tokens=row.output_tokens,
+            cost=row.cost,
+            response_time_ms=row.response_time_ms,
+            metadata=row.metadata,
+            created_at=row.created_at,
+            _conversation_id=row.conversation_id,
+            _author_id=row.author_id,
+        )
+
+
+@strawberry.type(description="A thread with one contact on one channel.")
+class Conversation(ModelNode):
+    loader_class = ConversationByIdLoader
+    id: relay.NodeID[str]
+    channel: Channel = strawberry.field(description="Where it happens.")  # type: ignore[valid-type]
+    status: ConversationStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Open, pending, snoozed or resolved."
+    )
+    snoozed_until: datetime | None = strawberry.field(description="End of a snooze.")
+    priority: Priority = strawberry.field(description="Urgency.")  # type: ignore[valid-type]
+    ai_state: AiState = strawberry.field(description="The bot's stage.")  # type: ignore[valid-type]
+    handoff_reason: str | None = strawberry.field(description="Why the bot handed over.")
+    handoff_at: datetime | None = strawberry.field(description="When the bot handed over.")
+    title: str | None = strawberry.field(description="Subject line.")
+    labels: list[str] = strawberry.field(description="Labels.")
+    archived: bool = strawberry.field(description="Hidden from the default inbox.")
+    message_count: int = strawberry.field(description="How many messages it has.")
+    last_message_at: datetime | None = strawberry.field(description="Time of the last message.")
+    waiting_since: datetime | None = strawberry.field(
+        description="Since when the contact has been waiting for a reply (null: not waiting)."
+    )
+    first_reply_at: datetime | None = strawberry.field(description="First human agent reply.")
+    total_tokens: int = strawberry.field(description="AI tokens spent in it.")
+    total_cost: Decimal = strawberry.field(description="AI cost in it, USD.")
+    created_at: datetime = strawberry.field(description="When it started.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    _key: strawberry.Private[UUID]
+    _contact_id: strawberry.Private[Any]
+    _assignee_id: strawberry.Private[Any]
+    _last_message_id: strawberry.Private[Any]
+
+    @strawberry.field(description="Who the conversation is with.")
+    async def contact(self, info: Info) -> Contact:
+        row = await info.context.loader(ContactByIdLoader).load(self._contact_id)
+        assert row is not None
+        return Contact.from_model(row)
+
+    @strawberry.field(description="The member handling it, if any.")
+    async def assignee(self, info: Info) -> User | None:
+        if self._assignee_id is None:
+            return None
+        row = await info.context.loader(UserByIdLoader).load(self._assignee_id)
+        return User.from_model(row) if row else None
+
+    @strawberry.field(description="The latest message.")
+    async def last_message(self, info: Info) -> ChatMessage | None:
+        if self._last_message_id is None:
+            return None
+        row = await info.context.loader(MessageByIdLoader).load(self._last_message_id)
+        return ChatMessage.from_model(row) if row else None
+
+    @strawberry.field(description="Messages, oldest first; page with first/after or last/before.")
+    async def messages(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> relay.Connection[ChatMessage]:
+        page = await service.list_messages(
+            workspace_id=info.context.workspace_id,
+            conversation_id=self._key,
+            page=service.PageArgs(
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                maximum=info.context.settings.max_page_size,
+            ),
+        )
+        return connection_of(page, ChatMessage.from_model)
+
+    @classmethod
+    def from_model(cls, row: models.Conversation) -> "Conversation":
+        return cls(
+            id=str(row.id),
+            channel=row.channel,
+            status=row.status,
+            snoozed_until=row.snoozed_until,
+            priority=row.priority,
+            ai_state=row.ai_state,
+            handoff_reason=row.handoff_reason,
+            handoff_at=row.handoff_at,
+            title=row.title,
+            labels=row.labels,
+            archived=row.archived,
+            message_count=row.message_count,
+            last_message_at=row.last_message_at,
+            waiting_since=row.waiting_since,
+            first_reply_at=row.first_reply_at,
+            total_tokens=row.total_tokens,
+            total_cost=row.total_cost,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            _key=row.id,
+            _contact_id=row.contact_id,
+            _assignee_id=row.assignee_id,
+            _last_message_id=row.last_message_id,
+        )
+
+
+# --- list arguments -------------------------------------------------------------------
+
+
+@strawberry.enum(description="Orders of the contact list.")
+class ContactOrder(Enum):
+    CREATED_AT_DESC = "CREATED_AT_DESC"
+    CREATED_AT_ASC = "CREATED_AT_ASC"
+
+
+@strawberry.input(description="Narrow the contact list.")
+class ContactFilter:
+    lead_status: LeadStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only this lead status."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Name, e-mail or phone contains this."
+    )
+
+
+@strawberry.enum(description="Orders of the conversation list.")
+class ConversationOrder(Enum):
+    LAST_MESSAGE_AT_DESC = "LAST_MESSAGE_AT_DESC"
+    LAST_MESSAGE_AT_ASC = "LAST_MESSAGE_AT_ASC"
+    CREATED_AT_DESC = "CREATED_AT_DESC"
+    CREATED_AT_ASC = "CREATED_AT_ASC"
+
+
+@strawberry.input(description="Narrow the conversation list; all given conditions apply.")
+class ConversationFilter:
+    status: ConversationStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only this status."
+    )
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only those assigned to this user."
+    )
+    unassigned: bool = strawberry.field(default=False, description="Only unassigned ones.")
+    channel: Channel | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only this channel."
+    )
+    ai_state: AiState | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only this AI state."
+    )
+    label: str | None = strawberry.field(default=None, description="Only with this label.")
+    contact_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only with this contact."
+    )
+    archived: bool | None = strawberry.field(
+        default=False, description="Archived ones (true), live ones (false, default), or both."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Title or contact name contains this."
+    )
+
+
+# --- mutation inputs and results --------------------------------------------------------
+
+
+@strawberry.input(description="A new contact.")
+class CreateContactInput:
+    name: str = strawberry.field(description="Display name.")
+    phone: str | None = strawberry.field(default=None, description="Phone, E.164 (+62…).")
+    email: str | None = strawberry.field(default=None, description="E-mail.")
+    handles: JSON | None = strawberry.field(default=None, description="Channel handles.")
+    lead_status: LeadStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Lead status (NEW if not given)."
+    )
+    lead_score: int | None = strawberry.field(default=None, description="Score 0–100.")
+    lead_temperature: LeadTemperature | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Temperature."
+    )
+    attributes: JSON | None = strawberry.field(default=None, description="Custom attributes.")
+    labels: list[str] | None = strawberry.field(default=None, description="Labels.")
+
+
+@strawberry.input(description="Change a contact; omitted fields stay, null clears.")
+class UpdateContactInput:
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Display name.")
+    phone: str | None = strawberry.field(default=strawberry.UNSET, description="Phone, E.164.")
+    email: str | None = strawberry.field(default=strawberry.UNSET, description="E-mail.")
+    handles: JSON | None = strawberry.field(default=strawberry.UNSET, description="Handles.")
+    lead_status: LeadStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=strawberry.UNSET, description="Lead status."
+    )
+    lead_score: int | None = strawberry.field(default=strawberry.UNSET, description="Score.")
+    lead_temperature: LeadTemperature | None = strawberry.field(  # type: ignore[valid-type]
+        default=strawberry.UNSET, description="Temperature."
+    )
+    attributes: JSON | None = strawberry.field(default=strawberry.UNSET, description="Attributes.")
+    labels: list[str] | None = strawberry.field(default=strawberry.UNSET, description="Labels.")
+
+
+@strawberry.type(description="The new contact.")
+class CreateContactPayload:
+    contact: Contact = strawberry.field(description="The contact created.")
+
+
+@strawberry.type(description="The changed contact.")
+class UpdateContactPayload:
+    contact: Contact = strawberry.field(description="The contact, changed.")
+
+
+CreateContactResult = Annotated[
+    CreateContactPayload | ValidationError | ConflictError,
+    strawberry.union("CreateContactResult", description="The new contact, or why not."),
+]
+UpdateContactResult = Annotated[
+    UpdateContactPayload | ValidationError | NotFoundError | ConflictError,
+    strawberry.union("UpdateContactResult", description="The changed contact, or why not."),
+]
+
+
+@strawberry.input(description="Start a conversation with a contact.")
+class StartConversationInput:
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+    channel: Channel = strawberry.field(description="The channel.")  # type: ignore[valid-type]
+    title: str | None = strawberry.field(default=None, description="Subject line.")
+    priority: Priority = strawberry.field(  # type: ignore[valid-type]
+        default=enums.Priority.NORMAL, description="Urgency."
+    )
+    labels: list[str] | None = strawberry.field(default=None, description="Labels.")
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A member to assign it to."
+    )
+
+
+@strawberry.type(description="The new conversation.")
+class StartConversationPayload:
+    conversation: Conversation = strawberry.field(description="The conversation started.")
+
+
+StartConversationResult = Annotated[
+    StartConversationPayload | ValidationError | NotFoundError,
+    strawberry.union("StartConversationResult", description="The conversation, or why not."),
+]
+
+
+@strawberry.input(description="Token usage of an AI message.")
+class MessageUsageInput:
+    model: str | None = strawberry.field(default=None, description="The LLM's id.")
+    input_tokens: int = strawberry.field(default=0, description="Input tokens as reported.")
+    output_tokens: int = strawberry.field(default=0, description="Output tokens.")
+    cache_read_tokens: int = strawberry.field(default=0, description="Cache-read tokens.")
+    cache_write_tokens: int = strawberry.field(default=0, description="Cache-write tokens.")
+    input_tokens_include_cache: bool = strawberry.field(
+        default=False,
+        description="True when inputTokens includes the cached tokens (OpenAI style); "
+        "false when it excludes them (Anthropic style).",
+    )
+    response_time_ms: int | None = strawberry.field(default=None, description="Latency.")
+
+
+@strawberry.input(description="Append a message to a conversation.")
+class SendMessageInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+    role: MessageRole = strawberry.field(description="Who writes it.")  # type: ignore[valid-type]
+    content: str = strawberry.field(description="The text.")
+    usage: MessageUsageInput | None = strawberry.field(
+        default=None, description="Token usage, for AI messages."
+    )
+    metadata: JSON | None = strawberry.field(default=None, description="Free-form metadata.")
+
+
+@strawberry.type(description="The message sent.")
+class SendMessagePayload:
+    chat_message: ChatMessage = strawberry.field(description="The new message.")
+    conversation: Conversation = strawberry.field(description="Its conversation, updated.")
+
+
+SendMessageResult = Annotated[
+    SendMessagePayload | ValidationError | NotFoundError,
+    strawberry.union("SendMessageResult", description="The message, or why not."),
+]
+
+
+@strawberry.input(description="Assign a conversation to a member, or unassign it.")
+class AssignConversationInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The member (a User id); null unassigns."
+    )
+
+
+@strawberry.input(description="Change a conversation's status.")
+class SetConversationStatusInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+    status: ConversationStatus = strawberry.field(  # type: ignore[valid-type]
+        description="The new status."
+    )
+    snoozed_until: datetime | None = strawberry.field(
+        default=None, description="Required for SNOOZED: when it wakes."
+    )
+
+
+@strawberry.input(description="Hand a conversation over from the bot to humans.")
+class HandoffConversationInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+    reason: str = strawberry.field(description="Why the bot hands over.")
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A member to assign it to."
+    )
+
+
+@strawberry.input(description="Move the bot to another stage.")
+class SetConversationAiStateInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+    ai_state: AiState = strawberry.field(description="The new stage.")  # type: ignore[valid-type]
+
+
+@strawberry.input(description="Add and remove labels.")
+class LabelConversationInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+    add: list[str] = strawberry.field(default_factory=list, description="Labels to add.")
+    remove: list[str] = strawberry.field(default_factory=list, description="Labels to remove.")
+
+
+@strawberry.input(description="Archive or unarchive a conversation.")
+class ArchiveConversationInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+    archived: bool = strawberry.field(default=True, description="False unarchives.")
+
+
+def _conversation_result(verb_noun: str) -> tuple[type, Any]:
+    """`<VerbNoun>Payload { conversation }` and its result union: the conversation mutations
+    differ only in their input."""
+    payload = strawberry.type(
+        type(
+            f"{verb_noun}Payload",
+            (),
+            {
+                "__annotations__": {"conversation": Conversation},
+                "conversation": strawberry.field(description="The conversation, changed."),
+            },
+        ),
+        description="The changed conversation.",
+    )
+    result = Annotated[
+        payload | ValidationError | NotFoundError,  # type: ignore[valid-type]
+        strawberry.union(f"{verb_noun}Result", description="The conversation, or why not."),
+    ]
+    return payload, result
+
+
+AssignConversationPayload, AssignConversationResult = _conversation_result("AssignConversation")
+SetConversationStatusPayload, SetConversationStatusResult = _conversation_result(
+    "SetConversationStatus"
+)
+HandoffConversationPayload, HandoffConversationResult = _conversation_result("HandoffConversation")
+SetConversationAiStatePayload, SetConversationAiStateResult = _conversation_result(
+    "SetConversationAiState"
+)
+LabelConversationPayload, LabelConversationResult = _conversation_result("LabelConversation")
+ArchiveConversationPayload, ArchiveConversationResult = _conversation_result("ArchiveConversation")

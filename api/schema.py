@@ -1,0 +1,48 @@
+"""The schema: Query/Mutation/Subscription inherit the domains' classes."""
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from api.core.error_policy import ErrorPolicy
+from api.core.error_types import EXCEPTION_HANDLERS
+from api.inbox.mutations import InboxMutations
+from api.inbox.queries import InboxQueries
+from api.settings import Settings
+from api.tenancy.mutations import TenancyMutations
+from api.tenancy.queries import TenancyQueries
+
+
+@strawberry.type(description="Everything a client can read.")
+class Query(TenancyQueries, InboxQueries):
+    pass
+
+
+@strawberry.type(description="Everything a client can change.")
+class Mutation(TenancyMutations, InboxMutations):
+    pass
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        exception_handlers=EXCEPTION_HANDLERS,
+        extensions=[
+            ErrorPolicy(),
+            ParserCache(maxsize=1000),
+            ValidationCache(maxsize=1000),
+            QueryDepthLimiter(max_depth=settings.max_query_depth),
+            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        ],
+    )
+
+
+schema = build_schema()

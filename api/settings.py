@@ -1,0 +1,120 @@
+"""Every setting of Parley, read from the environment (prefix PARLEY_) and validated once.
+
+`TORTOISE_ORM` is what aerich points at; it follows PARLEY_DATABASE_URL.
+"""
+
+import os
+from functools import cached_property
+from typing import Annotated, Any
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite://var/parley.sqlite3"
+DEV_SECRET_KEY = "parley-dev-secret-change-me-in-production"
+MODEL_MODULES = ["models", "aerich.models"]
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Parley's configuration. See the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    broadcast_url: str = "memory://"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    log_level: str = "info"
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    session_ttl_hours: int = Field(default=24 * 7, ge=1)
+    max_query_depth: int = Field(default=10, ge=1)
+    max_aliases: int = Field(default=15, ge=1)
+    max_query_tokens: int = Field(default=2000, ge=10)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    ws_connection_init_timeout_s: float = Field(default=10.0, gt=0)
+    subscriber_queue_size: int = Field(default=256, ge=1)
+    event_retention_days: int = Field(default=30, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = urlparse(value).scheme
+        if scheme not in ("sqlite", "postgres", "postgresql", "asyncpg"):
+            raise ValueError(f"unsupported scheme {scheme!r}; use sqlite://PATH or postgres://…")
+        return value
+
+    @field_validator("broadcast_url")
+    @classmethod
+    def _known_broadcast(cls, value: str) -> str:
+        scheme = urlparse(value).scheme
+        if scheme not in ("memory", "redis", "rediss"):
+            raise ValueError(f"unsupported scheme {scheme!r}; use memory:// or redis://…")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.lower() not in ("critical", "error", "warning", "info", "debug"):
+            raise ValueError("use one of critical, error, warning, info, debug")
+        return value.lower()
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return urlparse(self.database_url).scheme == "sqlite"
+
+    @property
+    def tortoise_orm(self) -> dict[str, Any]:
+        return tortoise_config(self.database_url, pool_size=self.db_pool_size)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment once; a bad value raises SettingsError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = "PARLEY_" + str(error["loc"][0]).upper() if error["loc"] else "PARLEY_*"
+        raise SettingsError(f"{variable}: {error['msg']}") from None
+
+
+def tortoise_config(database_url: str, *, pool_size: int = 10) -> dict[str, Any]:
+    """Tortoise's config for one database holding every Parley model."""
+    if urlparse(database_url).scheme == "sqlite":
+        path = database_url.removeprefix("sqlite://")
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        connection: str | dict[str, Any] = database_url
+    else:
+        separator = "&" if "?" in database_url else "?"
+        connection = f"{database_url}{separator}minsize=1&maxsize={pool_size}"
+    return {
+        "connections": {"default": connection},
+        "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+TORTOISE_ORM = tortoise_config(os.environ.get("PARLEY_DATABASE_URL", DEFAULT_DATABASE_URL))
