@@ -34,13 +34,15 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         exception_handlers=EXCEPTION_HANDLERS,
+        # factories: strawberry builds fresh extensions per operation (the parser and
+        # validation caches live at module level, shared across requests)
         extensions=[
-            ErrorPolicy(),
-            ParserCache(maxsize=1000),
-            ValidationCache(maxsize=1000),
-            QueryDepthLimiter(max_depth=settings.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+            ErrorPolicy,
+            lambda: ParserCache(maxsize=1000),
+            lambda: ValidationCache(maxsize=1000),
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         ],
     )
 
