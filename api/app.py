@@ -43,6 +43,8 @@ class ParleyGraphQL(GraphQL[Context, None]):
         token = auth.bearer_token(request.headers.get("authorization"))
         viewer: Viewer | None = await auth.authenticate(token)
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        if isinstance(response, Response):
+            response.headers["x-request-id"] = request_id
         return Context(
             request=request, settings=self.settings, viewer=viewer, request_id=request_id
         )

@@ -1,6 +1,8 @@
 """The schema: Query/Mutation/Subscription inherit the domains' classes."""
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -28,9 +30,16 @@ class Mutation(TenancyMutations, InboxMutations):
     pass
 
 
+class ParleySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        """Don't log every error: expected ones (UNAUTHENTICATED, bad input) are the
+        client's business; ErrorPolicy logs the unexpected ones with the request id."""
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    return strawberry.Schema(
+    return ParleySchema(
         query=Query,
         mutation=Mutation,
         exception_handlers=EXCEPTION_HANDLERS,

@@ -159,8 +159,17 @@ class ContactFields:
     cleared: set[str] = field(default_factory=set)  # fields explicitly set to null
 
 
+# What null sets a non-nullable contact field to ("null clears"); lead_status has no
+# empty value, so null is refused for it.
+CLEARED_VALUES: dict[str, Callable[[], Any]] = {"handles": dict, "attributes": dict, "labels": list}
+
+
 def _contact_values(data: ContactFields) -> dict[str, Any]:
-    values: dict[str, Any] = {name: None for name in data.cleared}
+    if "lead_status" in data.cleared:
+        raise BadInput("leadStatus cannot be null.", field="leadStatus")
+    values: dict[str, Any] = {
+        name: CLEARED_VALUES[name]() if name in CLEARED_VALUES else None for name in data.cleared
+    }
     if data.name is not None:
         values["name"] = required_text(data.name, field="name")
     if data.phone is not None:
@@ -393,6 +402,12 @@ async def set_conversation_status(
     status: ConversationStatus,
     snoozed_until: datetime | None = None,
 ) -> models.Conversation:
+    if snoozed_until is not None:
+        if snoozed_until.utcoffset() is None:
+            raise BadInput(
+                "snoozedUntil needs a time zone (e.g. 2030-01-01T09:00:00Z).", field="snoozedUntil"
+            )
+        snoozed_until = snoozed_until.astimezone(UTC)
     if status is ConversationStatus.SNOOZED:
         if snoozed_until is None or snoozed_until <= datetime.now(UTC):
             raise BadInput("SNOOZED needs snoozedUntil in the future.", field="snoozedUntil")

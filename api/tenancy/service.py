@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
@@ -149,7 +150,9 @@ async def login(
 ) -> IssuedSession:
     """A session token for a member. Wrong e-mail and wrong password fail alike."""
     user = await models.User.get_or_none(email=email.strip().lower())
-    if user is None or not auth.verify_password(user.password_hash, password):
+    # An unknown e-mail costs an argon2 check too: answering it faster would tell which it was.
+    password_hash = user.password_hash if user else _no_user_password_hash()
+    if not auth.verify_password(password_hash, password) or user is None:
         raise InvalidCredentials("Wrong e-mail or password.", field="password")
     memberships = await models.Membership.filter(user_id=user.id)
     if workspace_id is not None:
@@ -168,6 +171,11 @@ async def login(
         expires_at=datetime.now(UTC) + ttl,
     )
     return IssuedSession(session=session, token=token)
+
+
+@cache
+def _no_user_password_hash() -> str:
+    return auth.hash_password("parley: no such user")
 
 
 async def logout(*, viewer: Viewer) -> None:
