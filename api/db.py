@@ -28,7 +28,8 @@ def migration_files() -> list[str]:
 
 async def applied_migrations() -> list[str]:
     try:
-        return list(await Aerich.filter(app=APP).values_list("version", flat=True))
+        versions = await Aerich.filter(app=APP).values_list("version", flat=True)
+        return [str(version) for version in versions]
     except OperationalError:  # no aerich table yet: nothing applied
         return []
 

@@ -17,7 +17,7 @@ class Event(Model):
     seq = fields.BigIntField()
     type = fields.CharField(max_length=64)
     conversation_id = fields.UUIDField(null=True)
-    payload: dict[str, object] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    payload: dict[str, object] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

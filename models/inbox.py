@@ -18,7 +18,8 @@ from models.enums import (
 )
 from models.tenancy import User
 
-COST_DIGITS = {"max_digits": 24, "decimal_places": 12}
+# USD with 12 decimal places: per-call LLM costs are fractions of a cent
+COST_MAX_DIGITS, COST_DECIMAL_PLACES = 24, 12
 
 
 # A lead or customer; phone and e-mail are each unique within the workspace.
@@ -26,15 +27,17 @@ class Contact(WorkspaceModel):
     name = fields.CharField(max_length=200)
     phone = fields.CharField(max_length=32, null=True)
     email = fields.CharField(max_length=320, null=True)
-    handles: dict[str, str] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    handles: dict[str, str] = fields.JSONField(default=dict)
     lead_status = fields.CharEnumField(LeadStatus, max_length=16, default=LeadStatus.NEW)
     lead_score = fields.IntField(null=True)
     lead_temperature = fields.CharEnumField(LeadTemperature, max_length=8, null=True)
     score_updated_at = fields.DatetimeField(null=True)
-    attributes: dict[str, object] = fields.JSONField(default=dict)  # type: ignore[assignment]
-    labels: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    attributes: dict[str, object] = fields.JSONField(default=dict)
+    labels: list[str] = fields.JSONField(default=list)
     total_tokens = fields.BigIntField(default=0)
-    total_cost = fields.DecimalField(**COST_DIGITS, default=Decimal(0))
+    total_cost = fields.DecimalField(
+        max_digits=COST_MAX_DIGITS, decimal_places=COST_DECIMAL_PLACES, default=Decimal(0)
+    )
 
     class Meta:
         table = "contact"
@@ -67,7 +70,7 @@ class Conversation(WorkspaceModel):
     handoff_reason = fields.TextField(null=True)
     handoff_at = fields.DatetimeField(null=True)
     title = fields.CharField(max_length=300, null=True)
-    labels: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    labels: list[str] = fields.JSONField(default=list)
     archived = fields.BooleanField(default=False)
     message_count = fields.IntField(default=0)
     last_message_id = fields.UUIDField(null=True)
@@ -76,7 +79,9 @@ class Conversation(WorkspaceModel):
     waiting_since = fields.DatetimeField(null=True)
     first_reply_at = fields.DatetimeField(null=True)
     total_tokens = fields.BigIntField(default=0)
-    total_cost = fields.DecimalField(**COST_DIGITS, default=Decimal(0))
+    total_cost = fields.DecimalField(
+        max_digits=COST_MAX_DIGITS, decimal_places=COST_DECIMAL_PLACES, default=Decimal(0)
+    )
 
     class Meta:
         table = "conversation"
@@ -125,9 +130,11 @@ class Message(WorkspaceModel):
     cache_write_tokens = fields.IntField(default=0)
     output_tokens = fields.IntField(default=0)
     input_tokens_include_cache = fields.BooleanField(null=True)
-    cost = fields.DecimalField(**COST_DIGITS, null=True)
+    cost = fields.DecimalField(
+        max_digits=COST_MAX_DIGITS, decimal_places=COST_DECIMAL_PLACES, null=True
+    )
     response_time_ms = fields.IntField(null=True)
-    metadata: dict[str, object] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    metadata: dict[str, object] = fields.JSONField(default=dict)
 
     class Meta:
         table = "chat_message"

@@ -14,7 +14,9 @@ CONTACTS = "query { contacts(first: 5) { edges { node { id } } } }"
 
 
 async def test_unexpected_failure_is_masked_and_logged_with_the_request_id(
-    client: GraphQLClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch,
+    client: GraphQLClient,
+    tenant: Tenant,
+    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given a service that fails in a way nobody planned for
@@ -24,15 +26,17 @@ async def test_unexpected_failure_is_masked_and_logged_with_the_request_id(
     monkeypatch.setattr(inbox, "list_contacts", explode)
     # when a client asks, naming its request id
     response = await client.http.post(
-        "/graphql", json={"query": CONTACTS},
-        headers={"authorization": f"Bearer {tenant.keys[Role.VIEWER]}",
-                 "x-request-id": "req-42"},
+        "/graphql",
+        json={"query": CONTACTS},
+        headers={"authorization": f"Bearer {tenant.keys[Role.VIEWER]}", "x-request-id": "req-42"},
     )
     # then the client sees a masked error carrying the request id, and no internals
     body = response.json()
     assert body["errors"][0]["message"] == "Internal server error."
-    assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR",
-                                               "requestId": "req-42"}
+    assert body["errors"][0]["extensions"] == {
+        "code": "INTERNAL_SERVER_ERROR",
+        "requestId": "req-42",
+    }
     assert "db-internal-7" not in response.text and "Traceback" not in response.text
     assert response.headers["x-request-id"] == "req-42"
     # and the log has the request id with the real cause

@@ -23,8 +23,11 @@ async def acme_data(tenant: Tenant) -> dict[str, str]:
         workspace_id=tenant.id, contact_id=contact.id, channel=Channel.WHATSAPP, title="Acme"
     )
     message = await inbox.send_message(
-        workspace_id=tenant.id, actor=tenant.viewer(), conversation_id=conversation.id,
-        role=MessageRole.USER, content="secret of acme",
+        workspace_id=tenant.id,
+        actor=tenant.viewer(),
+        conversation_id=conversation.id,
+        role=MessageRole.USER,
+        content="secret of acme",
     )
     api_key = await models.ApiKey.get(workspace_id=tenant.id, role=Role.AGENT)
     return {
@@ -55,49 +58,77 @@ async def test_other_workspace_sees_none_of_its_objects(
 ) -> None:
     # when Globex's owner reads Acme's objects by ID and lists everything
     globex = client.as_(other_tenant.keys[Role.OWNER])
-    data = await globex.data(READS, {k: acme_data[k] for k in
-                                     ("contact", "conversation", "message", "user")})
+    data = await globex.data(
+        READS, {k: acme_data[k] for k in ("contact", "conversation", "message", "user")}
+    )
     # then every lookup is null and every list holds only Globex's own
     assert data["contact"] is None and data["conversation"] is None
-    assert [data[k] for k in ("contactNode", "conversationNode", "messageNode", "userNode")] \
-        == [None] * 4
+    assert [data[k] for k in ("contactNode", "conversationNode", "messageNode", "userNode")] == [
+        None
+    ] * 4
     assert data["contacts"]["edges"] == [] and data["conversations"]["edges"] == []
     assert all(m["user"]["email"].endswith("@globex.test") for m in data["members"])
-    globex_prefixes = set(await models.ApiKey.filter(workspace_id=other_tenant.id)
-                          .values_list("prefix", flat=True))
+    globex_prefixes = set(
+        await models.ApiKey.filter(workspace_id=other_tenant.id).values_list("prefix", flat=True)
+    )
     assert {k["prefix"] for k in data["apiKeys"]} == globex_prefixes
 
 
 MUTATIONS: list[tuple[str, str, dict[str, Any]]] = [
     ("updateContact", "UpdateContactInput", {"contactId": "contact", "name": "Stolen"}),
     ("startConversation", "StartConversationInput", {"contactId": "contact", "channel": "WEB"}),
-    ("sendMessage", "SendMessageInput",
-     {"conversationId": "conversation", "role": "AGENT", "content": "hijack"}),
+    (
+        "sendMessage",
+        "SendMessageInput",
+        {"conversationId": "conversation", "role": "AGENT", "content": "hijack"},
+    ),
     ("assignConversation", "AssignConversationInput", {"conversationId": "conversation"}),
-    ("setConversationStatus", "SetConversationStatusInput",
-     {"conversationId": "conversation", "status": "RESOLVED"}),
-    ("handoffConversation", "HandoffConversationInput",
-     {"conversationId": "conversation", "reason": "x"}),
-    ("setConversationAiState", "SetConversationAiStateInput",
-     {"conversationId": "conversation", "aiState": "COMPLETED"}),
-    ("labelConversation", "LabelConversationInput",
-     {"conversationId": "conversation", "add": ["vip"]}),
+    (
+        "setConversationStatus",
+        "SetConversationStatusInput",
+        {"conversationId": "conversation", "status": "RESOLVED"},
+    ),
+    (
+        "handoffConversation",
+        "HandoffConversationInput",
+        {"conversationId": "conversation", "reason": "x"},
+    ),
+    (
+        "setConversationAiState",
+        "SetConversationAiStateInput",
+        {"conversationId": "conversation", "aiState": "COMPLETED"},
+    ),
+    (
+        "labelConversation",
+        "LabelConversationInput",
+        {"conversationId": "conversation", "add": ["vip"]},
+    ),
     ("archiveConversation", "ArchiveConversationInput", {"conversationId": "conversation"}),
     ("revokeApiKey", "RevokeApiKeyInput", {"apiKeyId": "apiKey"}),
 ]
 
 
-@pytest.mark.parametrize(("mutation", "input_type", "template"), MUTATIONS,
-                         ids=[m[0] for m in MUTATIONS])
+@pytest.mark.parametrize(
+    ("mutation", "input_type", "template"), MUTATIONS, ids=[m[0] for m in MUTATIONS]
+)
 async def test_other_workspace_cannot_change_its_objects(
-    client: GraphQLClient, tenant: Tenant, other_tenant: Tenant, acme_data: dict[str, str],
-    mutation: str, input_type: str, template: dict[str, Any],
+    client: GraphQLClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    acme_data: dict[str, str],
+    mutation: str,
+    input_type: str,
+    template: dict[str, Any],
 ) -> None:
     # given Acme's objects; when Globex's owner aims a mutation at them
-    variables = {key: acme_data.get(value, value) if isinstance(value, str) else value
-                 for key, value in template.items()}
-    document = (f"mutation($input: {input_type}!) {{ {mutation}(input: $input) "
-                "{ __typename ... on Error { code field } } }")
+    variables = {
+        key: acme_data.get(value, value) if isinstance(value, str) else value
+        for key, value in template.items()
+    }
+    document = (
+        f"mutation($input: {input_type}!) {{ {mutation}(input: $input) "
+        "{ __typename ... on Error { code field } } }"
+    )
     before = await _acme_state(tenant)
     result = await client.as_(other_tenant.keys[Role.OWNER]).data(document, {"input": variables})
     # then it is NOT_FOUND, and Acme's data is unchanged
@@ -115,15 +146,19 @@ async def test_assigning_to_another_workspaces_member_is_not_found(
         "{ __typename ... on Error { code field } } }",
         {"input": {"conversationId": acme_data["conversation"], "assigneeId": globex_user}},
     )
-    assert result["assignConversation"] == {"__typename": "NotFoundError", "code": "NOT_FOUND",
-                                            "field": "assigneeId"}
+    assert result["assignConversation"] == {
+        "__typename": "NotFoundError",
+        "code": "NOT_FOUND",
+        "field": "assigneeId",
+    }
 
 
 async def _acme_state(tenant: Tenant) -> tuple[Any, ...]:
     return (
         await models.Contact.filter(workspace_id=tenant.id).values("name", "updated_at"),
         await models.Conversation.filter(workspace_id=tenant.id).values(
-            "status", "assignee_id", "ai_state", "labels", "archived", "message_count"),
+            "status", "assignee_id", "ai_state", "labels", "archived", "message_count"
+        ),
         await models.Message.filter(workspace_id=tenant.id).count(),
         await models.ApiKey.filter(workspace_id=tenant.id, revoked_at=None).count(),
     )

@@ -27,10 +27,16 @@ def sqlite_schema(path: str) -> set[tuple[object, ...]]:
     connection = sqlite3.connect(path)
     try:
         shape: set[tuple[object, ...]] = set()
-        tables = [row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         for table in tables:
-            for _, name, kind, notnull, _, pk in connection.execute(f'PRAGMA table_info("{table}")'):
+            for _, name, kind, notnull, _, pk in connection.execute(
+                f'PRAGMA table_info("{table}")'
+            ):
                 shape.add(("column", table, name, kind.upper(), notnull, pk))
             for _, index, unique, *_ in connection.execute(f'PRAGMA index_list("{table}")'):
                 columns = tuple(r[2] for r in connection.execute(f'PRAGMA index_info("{index}")'))
@@ -45,18 +51,23 @@ async def postgres_schema(url: str) -> set[tuple[object, ...]]:
     try:
         columns = await connection.fetch(
             "SELECT table_name, column_name, data_type, is_nullable, column_default "
-            "FROM information_schema.columns WHERE table_schema = 'public'")
+            "FROM information_schema.columns WHERE table_schema = 'public'"
+        )
         indexes = await connection.fetch(
-            "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+            "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+        )
         constraints = await connection.fetch(
             "SELECT conrelid::regclass::text, contype, pg_get_constraintdef(oid) "
-            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace")
+            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+        )
     finally:
         await connection.close()
     shape: set[tuple[object, ...]] = {("column", *row) for row in columns}
     # index names are derived from the columns, but strip them to compare definitions only
-    shape |= {("index", table, re.sub(r'INDEX "?\w+"? ON', "INDEX ON", definition))
-              for table, definition in indexes}
+    shape |= {
+        ("index", table, re.sub(r'INDEX "?\w+"? ON', "INDEX ON", definition))
+        for table, definition in indexes
+    }
     shape |= {("constraint", *row) for row in constraints}
     return shape
 

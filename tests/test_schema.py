@@ -44,14 +44,24 @@ def test_every_type_and_field_has_a_description() -> None:
             missing.append(name)
         if isinstance(graphql_type, GraphQLEnumType | GraphQLUnionType):
             continue
-        if isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType
-                      | GraphQLInputObjectType):
-            missing += [f"{name}.{field}" for field, definition in graphql_type.fields.items()
-                        if not definition.description]
+        if isinstance(
+            graphql_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType
+        ):
+            missing += [
+                f"{name}.{field}"
+                for field, definition in graphql_type.fields.items()
+                if not definition.description
+            ]
     assert missing == []
 
 
-DEEP = "query { conversations { edges { node { " + "lastMessage { conversation { " * 5 + "id" + " } }" * 5 + " } } } }"
+DEEP = (
+    "query { conversations { edges { node { "
+    + "lastMessage { conversation { " * 5
+    + "id"
+    + " } }" * 5
+    + " } } } }"
+)
 ALIASES = "query { " + " ".join(f"a{i}: workspace {{ name }}" for i in range(16)) + " }"
 
 

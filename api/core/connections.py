@@ -7,7 +7,7 @@ from strawberry import relay
 
 from api.core.pagination import Page
 
-T = TypeVar("T")
+T = TypeVar("T", bound=relay.Node)
 
 
 def connection_of(page: Page[Any], node_of: Callable[[Any], T]) -> relay.Connection[T]:

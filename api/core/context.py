@@ -44,7 +44,7 @@ class Context:
         existing = self._loaders.get(loader_class)
         if existing is None:
             existing = self._loaders[loader_class] = loader_class(self.workspace_id)
-        return existing  # type: ignore[no-any-return]
+        return existing
 
 
 Info = strawberry.Info[Context, None]

@@ -2,7 +2,7 @@
 ExceptionHandlers that turn domain exceptions (api.core.errors) into union results."""
 
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -52,36 +52,43 @@ class InvalidCredentialsError(Error):
     pass
 
 
-def _error_of(error_type: type[Error], exception: errors.DomainError) -> Error:
+E = TypeVar("E", bound=Error)
+
+
+def _error_of(error_type: type[E], exception: errors.DomainError) -> E:
     return error_type(
         message=exception.message, code=ErrorCode(exception.code), field=exception.field
     )
 
 
 class BadInputHandler(strawberry.ExceptionHandler[errors.BadInput, ValidationError]):
-    def handle(self, exception: errors.BadInput, *, field: Any, info: Any) -> Error:
+    def handle(self, exception: errors.BadInput, *, field: Any, info: Any) -> ValidationError:
         return _error_of(ValidationError, exception)
 
 
 class NotFoundHandler(strawberry.ExceptionHandler[errors.NotFound, NotFoundError]):
-    def handle(self, exception: errors.NotFound, *, field: Any, info: Any) -> Error:
+    def handle(self, exception: errors.NotFound, *, field: Any, info: Any) -> NotFoundError:
         return _error_of(NotFoundError, exception)
 
 
 class ConflictHandler(strawberry.ExceptionHandler[errors.Conflict, ConflictError]):
-    def handle(self, exception: errors.Conflict, *, field: Any, info: Any) -> Error:
+    def handle(self, exception: errors.Conflict, *, field: Any, info: Any) -> ConflictError:
         return _error_of(ConflictError, exception)
 
 
 class QuotaExceededHandler(strawberry.ExceptionHandler[errors.QuotaExceeded, QuotaExceededError]):
-    def handle(self, exception: errors.QuotaExceeded, *, field: Any, info: Any) -> Error:
+    def handle(
+        self, exception: errors.QuotaExceeded, *, field: Any, info: Any
+    ) -> QuotaExceededError:
         return _error_of(QuotaExceededError, exception)
 
 
 class InvalidCredentialsHandler(
     strawberry.ExceptionHandler[errors.InvalidCredentials, InvalidCredentialsError]
 ):
-    def handle(self, exception: errors.InvalidCredentials, *, field: Any, info: Any) -> Error:
+    def handle(
+        self, exception: errors.InvalidCredentials, *, field: Any, info: Any
+    ) -> InvalidCredentialsError:
         return _error_of(InvalidCredentialsError, exception)
 
 

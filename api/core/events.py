@@ -53,11 +53,8 @@ async def record(
         .using_db(db)
         .update(last_event_seq=F("last_event_seq") + 1)
     )
-    seq = (
-        await models.Workspace.get(id=workspace_id)
-        .using_db(db)
-        .values_list("last_event_seq", flat=True)
-    )
+    workspace = await models.Workspace.get(id=workspace_id, using_db=db)
+    seq = workspace.last_event_seq
     return await models.Event.create(
         using_db=db,
         workspace_id=workspace_id,

@@ -21,7 +21,7 @@ class ModelNode(relay.Node):
         raise NotImplementedError
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
+    async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         loader = info.context.loader(cls.loader_class)

@@ -23,7 +23,7 @@ class RolePermission(BasePermission):
     """Signed in with at least `minimum_role` in the workspace."""
 
     minimum_role: ClassVar[Role] = Role.VIEWER
-    error_extensions: ClassVar[dict[str, Any]] = {"code": "FORBIDDEN"}
+    error_extensions: dict[str, Any] | None = {"code": "FORBIDDEN"}
 
     @property
     def message(self) -> str:  # type: ignore[override]

@@ -162,7 +162,7 @@ class InboxMutations:
     @strawberry.mutation(permission_classes=[CanWrite], description="Assign or unassign.")
     async def assign_conversation(
         self, info: Info, input: AssignConversationInput
-    ) -> AssignConversationResult:  # type: ignore[valid-type]
+    ) -> AssignConversationResult:
         conversation = await service.assign_conversation(
             workspace_id=info.context.workspace_id,
             conversation_id=_conversation_id(input),
@@ -173,7 +173,7 @@ class InboxMutations:
     @strawberry.mutation(permission_classes=[CanWrite], description="Change the status.")
     async def set_conversation_status(
         self, info: Info, input: SetConversationStatusInput
-    ) -> SetConversationStatusResult:  # type: ignore[valid-type]
+    ) -> SetConversationStatusResult:
         conversation = await service.set_conversation_status(
             workspace_id=info.context.workspace_id,
             conversation_id=_conversation_id(input),
@@ -185,7 +185,7 @@ class InboxMutations:
     @strawberry.mutation(permission_classes=[CanWrite], description="Bot hands over to humans.")
     async def handoff_conversation(
         self, info: Info, input: HandoffConversationInput
-    ) -> HandoffConversationResult:  # type: ignore[valid-type]
+    ) -> HandoffConversationResult:
         conversation = await service.handoff_conversation(
             workspace_id=info.context.workspace_id,
             conversation_id=_conversation_id(input),
@@ -197,7 +197,7 @@ class InboxMutations:
     @strawberry.mutation(permission_classes=[CanWrite], description="Set the bot's stage.")
     async def set_conversation_ai_state(
         self, info: Info, input: SetConversationAiStateInput
-    ) -> SetConversationAiStateResult:  # type: ignore[valid-type]
+    ) -> SetConversationAiStateResult:
         conversation = await service.set_conversation_ai_state(
             workspace_id=info.context.workspace_id,
             conversation_id=_conversation_id(input),
@@ -208,7 +208,7 @@ class InboxMutations:
     @strawberry.mutation(permission_classes=[CanWrite], description="Add or remove labels.")
     async def label_conversation(
         self, info: Info, input: LabelConversationInput
-    ) -> LabelConversationResult:  # type: ignore[valid-type]
+    ) -> LabelConversationResult:
         conversation = await service.label_conversation(
             workspace_id=info.context.workspace_id,
             conversation_id=_conversation_id(input),
@@ -220,7 +220,7 @@ class InboxMutations:
     @strawberry.mutation(permission_classes=[CanWrite], description="Archive or unarchive.")
     async def archive_conversation(
         self, info: Info, input: ArchiveConversationInput
-    ) -> ArchiveConversationResult:  # type: ignore[valid-type]
+    ) -> ArchiveConversationResult:
         conversation = await service.archive_conversation(
             workspace_id=info.context.workspace_id,
             conversation_id=_conversation_id(input),

@@ -242,7 +242,7 @@ async def update_contact(
             )
             if not updated:
                 raise NotFound("No such contact.", field="contactId")
-            contact = await models.Contact.get(id=contact_id).using_db(db)
+            contact = await models.Contact.get(id=contact_id, using_db=db)
             event = await events.record(
                 db,
                 workspace_id=workspace_id,
@@ -630,7 +630,7 @@ async def send_message(
         )
         if not updated:
             raise NotFound("No such conversation.", field="conversationId")
-        conversation = await models.Conversation.get(id=conversation_id).using_db(db)
+        conversation = await models.Conversation.get(id=conversation_id, using_db=db)
         message = await models.Message.create(
             using_db=db,
             workspace_id=workspace_id,

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 import strawberry
@@ -62,12 +62,12 @@ class Contact(ModelNode):
             name=row.name,
             phone=row.phone,
             email=row.email,
-            handles=row.handles,
+            handles=cast(JSON, row.handles),
             lead_status=row.lead_status,
             lead_score=row.lead_score,
             lead_temperature=row.lead_temperature,
             score_updated_at=row.score_updated_at,
-            attributes=row.attributes,
+            attributes=cast(JSON, row.attributes),
             labels=row.labels,
             total_tokens=row.total_tokens,
             total_cost=row.total_cost,
@@ -126,7 +126,7 @@ class ChatMessage(ModelNode):
             output_tokens=row.output_tokens,
             cost=row.cost,
             response_time_ms=row.response_time_ms,
-            metadata=row.metadata,
+            metadata=cast(JSON, row.metadata),
             created_at=row.created_at,
             _conversation_id=row.conversation_id,
             _author_id=row.author_id,

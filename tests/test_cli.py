@@ -1,0 +1,288 @@
+"""The `parley` command, run for real in its own process against a SQLite file; what it
+did is checked through the app (create_app over ASGI with its lifespan)."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from uuid import UUID
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+import models
+from api.core.ids import encode_id
+from api.schema import schema
+from api.settings import load_settings
+from api.tenancy import service as tenancy
+from tests.graphql import GraphQLClient, error_codes
+
+REPO = Path(__file__).resolve().parent.parent
+SECRET_KEY = "cli-test-secret-key-0123456789"
+
+VIEWER = """
+query Viewer {
+  viewer { role user { email } workspace { id name } }
+}
+"""
+
+LOGIN = """
+mutation Login($input: LoginInput!) {
+  login(input: $input) {
+    __typename
+    ... on LoginPayload { token }
+    ... on Error { code field }
+  }
+}
+"""
+
+
+def parley(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `parley ARGS` (as `python -m api`) with only our PARLEY_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+    env.update(PARLEY_DATABASE_URL=database_url, PARLEY_SECRET_KEY=SECRET_KEY)
+    return subprocess.run(
+        [sys.executable, "-m", "api", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def succeeded(process: subprocess.CompletedProcess[str]) -> str:
+    assert process.returncode == 0, process.stderr
+    return process.stdout
+
+
+@asynccontextmanager
+async def running_app(database_url: str) -> AsyncIterator[GraphQLClient]:
+    """The real app on that database, with the CLI's secret key; Tortoise is open inside."""
+    from api.app import create_app
+
+    EXECUTOR_CACHE.clear()  # insert SQL cached by a PostgreSQL test must not be reused here
+    settings = load_settings(
+        database_url=database_url, broadcast_url="memory://", secret_key=SECRET_KEY
+    )
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as http:
+            yield GraphQLClient(http)
+
+
+@pytest.fixture(autouse=True)
+def no_parley_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("PARLEY_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="module")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli-template") / "parley.sqlite3"
+    succeeded(parley(f"sqlite://{path}", "migrate"))
+    return path
+
+
+@pytest.fixture
+def database_url(migrated_template: Path, tmp_path: Path) -> Iterator[str]:
+    """A migrated SQLite file of this test's own."""
+    path = tmp_path / "parley.sqlite3"
+    shutil.copy(migrated_template, path)
+    yield f"sqlite://{path}"
+
+
+async def test_migrate_then_workspace_create_gives_a_working_owner_key(tmp_path: Path) -> None:
+    # given an empty database file, migrated
+    database_url = f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+    migrated = succeeded(parley(database_url, "migrate"))
+    assert re.fullmatch(r"Applied [1-9]\d* migration\(s\)\.\n", migrated)
+    assert succeeded(parley(database_url, "migrate")) == "Up to date.\n"
+
+    # when a workspace is created
+    created = json.loads(
+        succeeded(parley(database_url, "workspace", "create", "--name", "Acme", "--json"))
+    )
+
+    # then it printed the workspace's id and an OWNER key that works against the app
+    assert set(created) == {"workspaceId", "apiKey"}
+    workspace_id = UUID(created["workspaceId"])
+    async with running_app(database_url) as client:
+        viewer = await client.as_(created["apiKey"]).data(VIEWER)
+        workspace = await models.Workspace.get(id=workspace_id)
+    assert viewer["viewer"]["role"] == "OWNER"
+    assert viewer["viewer"]["user"] is None
+    assert viewer["viewer"]["workspace"]["name"] == "Acme"
+    assert workspace.name == "Acme"
+
+
+async def test_apikey_create_and_revoke(database_url: str) -> None:
+    # given a workspace
+    async with running_app(database_url):
+        workspace = await tenancy.create_workspace(name="Acme")
+
+    # when a VIEWER key is created for it
+    created = succeeded(
+        parley(
+            database_url,
+            *("apikey", "create", "--workspace", str(workspace.id)),
+            *("--name", "dashboard", "--role", "VIEWER"),
+        )
+    )
+
+    # then the key is printed (alone) and works as a VIEWER of that workspace
+    secret = created.strip()
+    assert re.fullmatch(r"prly_[0-9a-f]{8}_\S+", secret)
+    async with running_app(database_url) as client:
+        viewer = await client.as_(secret).data(VIEWER)
+        row = await models.ApiKey.get(workspace_id=workspace.id, name="dashboard")
+    assert viewer["viewer"]["role"] == "VIEWER"
+    assert secret.startswith(row.prefix + "_")
+
+    # when it is revoked by its prefix
+    revoked = succeeded(parley(database_url, "apikey", "revoke", row.prefix))
+
+    # then it stops working
+    assert revoked == f"Revoked {row.prefix}\n"
+    async with running_app(database_url) as client:
+        body = await client.as_(secret).execute(VIEWER)
+    assert error_codes(body) == ["UNAUTHENTICATED"]
+
+    # and revoking it again fails with one line
+    again = parley(database_url, "apikey", "revoke", row.prefix)
+    assert again.returncode == 1
+    assert again.stderr == "parley: That API key is revoked already.\n"
+
+
+async def test_apikey_create_for_an_unknown_workspace_fails(database_url: str) -> None:
+    # given no workspace at all
+    unknown = "00000000-0000-4000-8000-000000000000"
+
+    # when a key is created for an unknown workspace
+    process = parley(database_url, "apikey", "create", "--workspace", unknown, "--name", "n")
+
+    # then the command fails with one line and nothing is written
+    assert process.returncode == 1
+    assert process.stderr == f"parley: no workspace {unknown}\n"
+    async with running_app(database_url):
+        assert await models.ApiKey.all().count() == 0
+
+
+async def test_user_create_adds_a_member_who_can_log_in(database_url: str) -> None:
+    # given a workspace
+    async with running_app(database_url):
+        workspace = await tenancy.create_workspace(name="Acme")
+
+    # when a user is created in it as an AGENT
+    created = succeeded(
+        parley(
+            database_url,
+            *("user", "create", "--email", "Nadia@Acme.test", "--name", "Nadia"),
+            *("--password", "initial password 1"),
+            *("--workspace", str(workspace.id), "--role", "AGENT"),
+        )
+    )
+
+    # then the user exists, and logs in as an AGENT of that workspace
+    user_id = UUID(re.fullmatch(r"User (\S+)\n", created)[1])  # type: ignore[index]
+    async with running_app(database_url) as client:
+        user = await models.User.get(id=user_id)
+        login = await client.data(
+            LOGIN, {"input": {"email": "nadia@acme.test", "password": "initial password 1"}}
+        )
+        viewer = await client.as_(login["login"]["token"]).data(VIEWER)
+    assert user.email == "nadia@acme.test"
+    assert user.password_hash.startswith("$argon2id$")
+    assert viewer["viewer"]["role"] == "AGENT"
+    assert viewer["viewer"]["user"] == {"email": "nadia@acme.test"}
+    assert viewer["viewer"]["workspace"]["id"] == encode_id("Workspace", workspace.id)
+
+
+async def demo_counts() -> dict[str, int]:
+    return {
+        "workspaces": await models.Workspace.all().count(),
+        "users": await models.User.all().count(),
+        "memberships": await models.Membership.all().count(),
+        "contacts": await models.Contact.all().count(),
+        "conversations": await models.Conversation.all().count(),
+        "messages": await models.Message.all().count(),
+    }
+
+
+def demo_key(output: str) -> str:
+    match = re.search(r"API key:\s+(prly_\S+)", output)
+    assert match, output
+    return match[1]
+
+
+async def test_seed_demo_twice_keeps_the_data_and_replaces_the_key(database_url: str) -> None:
+    # given the demo seeded once
+    first_key = demo_key(succeeded(parley(database_url, "seed-demo")))
+    async with running_app(database_url):
+        first = await demo_counts()
+    assert first["workspaces"] == 1
+    assert first["contacts"] > 0 and first["conversations"] > 0 and first["messages"] > 0
+
+    # when it is seeded again
+    second_output = succeeded(parley(database_url, "seed-demo"))
+
+    # then nothing is duplicated, the new key works and the old one is revoked
+    second_key = demo_key(second_output)
+    assert second_key != first_key
+    async with running_app(database_url) as client:
+        assert await demo_counts() == first
+        viewer = await client.as_(second_key).data(VIEWER)
+        old = await client.as_(first_key).execute(VIEWER)
+        live_demo_keys = await models.ApiKey.filter(name="demo key", revoked_at=None).count()
+        login = await client.data(
+            LOGIN, {"input": {"email": "demo@parley.local", "password": "parley-demo"}}
+        )
+    assert viewer["viewer"]["role"] == "OWNER"
+    assert viewer["viewer"]["workspace"]["name"] == "Demo Store"
+    assert error_codes(old) == ["UNAUTHENTICATED"]
+    assert live_demo_keys == 1
+    # and the printed login works too
+    assert "demo@parley.local / parley-demo" in second_output
+    assert login["login"]["__typename"] == "LoginPayload"
+
+
+def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
+    # given a file to write
+    output = tmp_path / "schema.graphql"
+
+    # when the schema is exported
+    process = parley(
+        f"sqlite://{tmp_path / 'unused.sqlite3'}", "export-schema", "--output", str(output)
+    )
+
+    # then the file holds the SDL of the code's schema
+    assert succeeded(process) == f"Wrote {output}\n"
+    sdl = output.read_text()
+    assert sdl == schema.as_str() + "\n"
+    assert "type Mutation {" in sdl
+    assert "login(input: LoginInput!): LoginResult!" in sdl
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
+    # given a database that was never migrated
+    database_url = f"sqlite://{tmp_path / 'empty.sqlite3'}"
+
+    # when `parley serve` starts on it
+    process = parley(database_url, "serve", "--port", "1")
+
+    # then it exits non-zero with one line saying to run `parley migrate`
+    assert process.returncode != 0
+    lines = process.stderr.splitlines()
+    assert len(lines) == 1, process.stderr
+    assert lines[0].startswith("parley: ")
+    assert "`parley migrate`" in lines[0]
