@@ -3,6 +3,7 @@
 import uuid
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 
@@ -23,3 +24,4 @@ class Event(Model):
     class Meta:
         table = "event"
         unique_together = (("workspace", "seq"),)
+        indexes = (Index(fields=("created_at",)),)

@@ -12,6 +12,8 @@ from models.enums import Role
 class Workspace(TimestampedModel):
     name = fields.CharField(max_length=200)
     last_event_seq = fields.BigIntField(default=0)
+    # events up to this seq were pruned (retention): a cursor before it cannot resume
+    events_pruned_through = fields.BigIntField(default=0)
 
     class Meta:
         table = "workspace"

@@ -86,6 +86,7 @@ async def _generate(database_url: str, name: str, workdir: Path) -> Path | None:
         else:
             await command.init()
             await command.upgrade(run_in_transaction=True)
+            await command.init()  # re-read the last applied state, now that it exists
             if await command.migrate(name, no_input=True) is None:
                 return None
     finally:
