@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tortoise.transactions import in_transaction
+
 import models
 from api.core.auth import Viewer
 from api.inbox import service as inbox
@@ -46,20 +48,22 @@ class DemoCredentials:
 
 
 async def seed_demo() -> DemoCredentials:
-    """Seed once; later runs reuse the workspace and replace the demo API key."""
-    user = await models.User.get_or_none(email=DEMO_EMAIL)
-    if user is None:
-        workspace = await _seed_workspace()
-    else:
-        membership = await models.Membership.filter(user_id=user.id).first()
-        assert membership is not None
-        workspace = await models.Workspace.get(id=membership.workspace_id)
-    await models.ApiKey.filter(
-        workspace_id=workspace.id, name=DEMO_KEY_NAME, revoked_at=None
-    ).update(revoked_at=datetime.now(UTC))
-    issued = await tenancy.create_api_key(
-        workspace_id=workspace.id, actor=None, name=DEMO_KEY_NAME, role=Role.OWNER
-    )
+    """Seed once; later runs reuse the workspace and replace the demo API key. One
+    transaction: a run that fails half-way leaves nothing behind for the next to trip on."""
+    async with in_transaction():
+        user = await models.User.get_or_none(email=DEMO_EMAIL)
+        if user is None:
+            workspace = await _seed_workspace()
+        else:
+            membership = await models.Membership.filter(user_id=user.id).first()
+            assert membership is not None
+            workspace = await models.Workspace.get(id=membership.workspace_id)
+        await models.ApiKey.filter(
+            workspace_id=workspace.id, name=DEMO_KEY_NAME, revoked_at=None
+        ).update(revoked_at=datetime.now(UTC))
+        issued = await tenancy.create_api_key(
+            workspace_id=workspace.id, actor=None, name=DEMO_KEY_NAME, role=Role.OWNER
+        )
     return DemoCredentials(
         workspace_id=str(workspace.id),
         email=DEMO_EMAIL,

@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -18,6 +19,7 @@ from asgi_lifespan import LifespanManager
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 import models
+from api import demo
 from api.core.ids import encode_id
 from api.schema import schema
 from api.settings import load_settings
@@ -286,3 +288,37 @@ def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
     assert len(lines) == 1, process.stderr
     assert lines[0].startswith("parley: ")
     assert "`parley migrate`" in lines[0]
+
+
+async def test_a_demo_seed_that_fails_half_way_leaves_nothing(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a seed whose third message fails (after the workspace, users and some data)
+    real_send = demo.inbox.send_message
+    sent: list[object] = []
+
+    async def failing_send(**kwargs: Any) -> models.Message:
+        if len(sent) == 2:
+            raise RuntimeError("disk full")
+        sent.append(await real_send(**kwargs))
+        return sent[-1]  # type: ignore[return-value]
+
+    monkeypatch.setattr(demo.inbox, "send_message", failing_send)
+
+    async with running_app(database_url):
+        # when the seed runs
+        with pytest.raises(RuntimeError, match="disk full"):
+            await demo.seed_demo()
+
+        # then nothing it wrote is left
+        assert len(sent) == 2
+        assert set((await demo_counts()).values()) == {0}
+        assert await models.ApiKey.all().count() == 0
+
+        # and the next run seeds the demo in full
+        monkeypatch.setattr(demo.inbox, "send_message", real_send)
+        credentials = await demo.seed_demo()
+        counts = await demo_counts()
+    assert counts["workspaces"] == 1
+    assert counts["contacts"] == len(demo.CONTACTS)
+    assert credentials.api_key.startswith("prly_")

@@ -50,7 +50,9 @@ async def postgres_schema(url: str) -> set[tuple[object, ...]]:
     connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
         columns = await connection.fetch(
-            "SELECT table_name, column_name, data_type, is_nullable, column_default "
+            # defaults are left out: Tortoise applies them in Python, while an added NOT NULL
+            # column needs a database default for the rows already there
+            "SELECT table_name, column_name, data_type, is_nullable "
             "FROM information_schema.columns WHERE table_schema = 'public'"
         )
         indexes = await connection.fetch(

@@ -59,6 +59,12 @@ query Conversation($id: ID!) {
     + CONVERSATION_STATE
 )
 
+AUTHORS = """
+query Authors($id: ID!) {
+  conversation(id: $id) { messages { edges { node { author { id name } } } } }
+}
+"""
+
 
 async def send(
     client: GraphQLClient, conversation_id: str, content: str, role: str = "USER", **rest: Any
@@ -466,14 +472,7 @@ async def test_an_agent_message_sent_by_a_signed_in_user_names_its_author(
     )
 
     # when it is read
-    data = await agent.data(
-        """
-        query Author($id: ID!) {
-          conversation(id: $id) { messages { edges { node { author { id name } } } } }
-        }
-        """,
-        {"id": seed.gid("Conversation", conversation.id)},
-    )
+    data = await agent.data(AUTHORS, {"id": seed.gid("Conversation", conversation.id)})
 
     # then its author is that user
     (edge,) = data["conversation"]["messages"]["edges"]
