@@ -1,9 +1,11 @@
 """The ASGI application: /graphql (HTTP and WebSocket) and /healthz."""
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -12,9 +14,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api import db
@@ -22,6 +27,7 @@ from api.core import auth, events
 from api.core.auth import Viewer
 from api.core.broadcast import create_broadcast
 from api.core.context import Context
+from api.core.sockets import LiveSockets
 from api.schema import build_schema
 from api.settings import Settings, load_settings
 
@@ -29,15 +35,18 @@ logger = logging.getLogger("parley")
 
 
 class ParleyGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with Parley's typed Context."""
+    """Strawberry's ASGI view with Parley's typed Context and WebSocket authentication."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, sockets: LiveSockets) -> None:
         super().__init__(
             build_schema(settings),
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
-            connection_init_wait_timeout=_seconds(settings.ws_connection_init_timeout_s),
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_connection_init_timeout_s),
+            keep_alive=True,
+            keep_alive_interval=settings.ws_keep_alive_s,
         )
         self.settings = settings
+        self.sockets = sockets
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         token = auth.bearer_token(request.headers.get("authorization"))
@@ -45,15 +54,47 @@ class ParleyGraphQL(GraphQL[Context, None]):
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         if isinstance(response, Response):
             response.headers["x-request-id"] = request_id
-        return Context(
-            request=request, settings=self.settings, viewer=viewer, request_id=request_id
+        context = Context(
+            request=request,
+            settings=self.settings,
+            viewer=viewer,
+            request_id=request_id,
+            broadcast=getattr(request.app.state, "broadcast", None),
         )
+        if isinstance(request, WebSocket):
+            request.scope["parley.context"] = context  # for clean-up when the socket ends
+        return context
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """`connection_init`: credentials from its payload (`{"authorization": "Bearer …"}`)
+        or the handshake's Authorization header; the origin must be allowed."""
+        websocket = context.request
+        assert isinstance(websocket, WebSocket)
+        origin = websocket.headers.get("origin")
+        allowed = self.settings.allowed_origins
+        if allowed and origin is not None and origin not in allowed:
+            raise ConnectionRejectionError({"message": f"Origin {origin} is not allowed."})
+        params = context.connection_params or {}
+        header = params.get("authorization") or params.get("Authorization")
+        if isinstance(header, str):
+            context.viewer = await auth.authenticate(auth.bearer_token(header))
+        if context.viewer is None:
+            raise ConnectionRejectionError(
+                {
+                    "message": 'Authentication required: send {"authorization": "Bearer …"} '
+                    "in connection_init."
+                }
+            )
+        self.sockets.add(context.viewer, websocket)
+        return UNSET
 
-def _seconds(value: float) -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=value)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            context = scope.get("parley.context")
+            if isinstance(context, Context) and context.viewer is not None:
+                self.sockets.discard(context.viewer, context.request)  # type: ignore[arg-type]
 
 
 async def healthz(request: Request) -> Response:
@@ -62,7 +103,8 @@ async def healthz(request: Request) -> Response:
 
 def create_app(settings: Settings) -> Starlette:
     auth.configure_secret(settings.secret_key.get_secret_value())
-    graphql = ParleyGraphQL(settings)
+    sockets = LiveSockets()
+    graphql = ParleyGraphQL(settings, sockets)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -73,32 +115,56 @@ def create_app(settings: Settings) -> Starlette:
             )
             await broadcast.connect()
             app.state.broadcast = broadcast
+            app.state.sockets = sockets
             events.set_publisher(broadcast)
+            chores = [
+                asyncio.create_task(sockets.run_sweeps(settings.credential_check_interval_s)),
+                asyncio.create_task(prune_events_periodically(settings.event_retention_days)),
+            ]
             try:
                 yield
             finally:
+                for chore in chores:
+                    chore.cancel()
                 events.set_publisher(None)
+                # ends every live subscription cleanly before the database closes
                 await broadcast.disconnect()
 
-    middleware = []
-    if settings.allowed_origins:
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=settings.allowed_origins,
-                allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type"],
-            )
-        )
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
-        middleware=middleware,
+        middleware=_middleware(settings),
         lifespan=lifespan,
     )
+
+
+async def prune_events_periodically(retention_days: int) -> None:
+    """Drop events past retention once an hour (resuming from older cursors is refused)."""
+    while True:
+        try:
+            cutoff = datetime.now(UTC) - timedelta(days=retention_days)
+            pruned = await events.prune_events(older_than=cutoff)
+            if pruned:
+                logger.info("pruned %d events older than %s", pruned, cutoff.isoformat())
+        except Exception:
+            logger.warning("event pruning failed", exc_info=True)
+        await asyncio.sleep(3600)
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    if not settings.allowed_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type"],
+        )
+    ]
 
 
 def app_from_environment() -> Starlette:

@@ -9,12 +9,15 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.core.error_policy import ErrorPolicy
 from api.core.error_types import EXCEPTION_HANDLERS
+from api.core.scalars import SCALAR_MAP
 from api.inbox.mutations import InboxMutations
 from api.inbox.queries import InboxQueries
+from api.inbox.subscriptions import InboxSubscriptions
 from api.settings import Settings
 from api.tenancy.mutations import TenancyMutations
 from api.tenancy.queries import TenancyQueries
@@ -27,6 +30,11 @@ class Query(TenancyQueries, InboxQueries):
 
 @strawberry.type(description="Everything a client can change.")
 class Mutation(TenancyMutations, InboxMutations):
+    pass
+
+
+@strawberry.type(description="Live updates over WebSocket (graphql-transport-ws or graphql-ws).")
+class Subscription(InboxSubscriptions):
     pass
 
 
@@ -43,7 +51,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return ParleySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         exception_handlers=EXCEPTION_HANDLERS,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
         # factories: strawberry builds fresh extensions per operation (the parser and
         # validation caches live at module level, shared across requests)
         extensions=[

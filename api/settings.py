@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ws_connection_init_timeout_s: float = Field(default=10.0, gt=0)
     subscriber_queue_size: int = Field(default=256, ge=1)
+    ws_keep_alive_s: float = Field(default=15.0, gt=0)
+    credential_check_interval_s: float = Field(default=2.0, gt=0)
     event_retention_days: int = Field(default=30, ge=1)
 
     @field_validator("database_url")

@@ -71,6 +71,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite://{path}"
         return
+    yield from _fresh_postgres_database(request)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, for tests that need several processes."""
+    EXECUTOR_CACHE.clear()
+    yield from _fresh_postgres_database(request)
+
+
+def _fresh_postgres_database(request: pytest.FixtureRequest) -> Iterator[str]:
     admin_url, template = request.getfixturevalue("postgres_template")
     name = f"parley_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
     url = asyncio.run(_create_from_template(admin_url, name, template))
@@ -95,14 +106,15 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         broadcast_url="memory://",
         secret_key="test-secret-key-0123456789",
+        credential_check_interval_s=0.2,
     )
 
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Starlette]:
     application = create_app(settings)
-    async with LifespanManager(application) as manager:
-        yield manager.app  # type: ignore[misc]
+    async with LifespanManager(application):
+        yield application
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from graphql import (
     GraphQLUnionType,
 )
 
-from api.schema import Mutation, Query, schema
+from api.schema import Mutation, Query, Subscription, schema
 from tests.graphql import GraphQLClient, error_codes
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
@@ -28,7 +28,7 @@ def test_every_root_field_declares_its_permission_classes() -> None:
     # a field without permission classes would be open to anyone by accident
     unguarded = [
         f"{root.__name__}.{field.python_name}"
-        for root in (Query, Mutation)
+        for root in (Query, Mutation, Subscription)
         for field in root.__strawberry_definition__.fields  # type: ignore[attr-defined]
         if not field.permission_classes
     ]

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from api.core.auth import Viewer
+from api.core.broadcast import ParleyBroadcast
 from api.core.loaders import WorkspaceLoader
 from api.settings import Settings
 
@@ -26,6 +27,7 @@ class Context:
     viewer: Viewer | None = None
     connection_params: dict[str, Any] | None = None
     request_id: str = ""
+    broadcast: ParleyBroadcast | None = None
     _loaders: dict[type, Any] = field(default_factory=dict)
 
     @property
@@ -38,6 +40,15 @@ class Context:
     def signed_in_viewer(self) -> Viewer:
         assert self.viewer is not None, "resolver without an authentication permission"
         return self.viewer
+
+    @property
+    def live_broadcast(self) -> ParleyBroadcast:
+        assert self.broadcast is not None, "subscriptions need the app's broadcast"
+        return self.broadcast
+
+    def reset_loaders(self) -> None:
+        """Forget loaded rows: a long-lived subscription must not show stale objects."""
+        self._loaders.clear()
 
     def loader(self, loader_class: type[L]) -> L:
         """This request's instance of a loader, bound to the caller's workspace."""

@@ -46,3 +46,9 @@ class InvalidCredentials(DomainError):
     """A login with an unknown e-mail or a wrong password (never says which)."""
 
     code = "UNAUTHENTICATED"
+
+
+class CursorExpired(DomainError):
+    """A subscription's cursor points before the retained events: the client refetches."""
+
+    code = "CURSOR_EXPIRED"

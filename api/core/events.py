@@ -11,13 +11,16 @@ sequence and the payload); the event table stays the source of truth.
 
 import json
 import logging
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 import models
+from api.core.errors import CursorExpired
 
 logger = logging.getLogger("parley.events")
 
@@ -72,6 +75,7 @@ def wakeup_message(event: models.Event) -> str:
             "type": event.type,
             "conversationId": str(event.conversation_id) if event.conversation_id else None,
             "payload": event.payload,
+            "occurredAt": event.created_at.isoformat(),
         },
         separators=(",", ":"),
     )
@@ -92,3 +96,54 @@ async def publish(*events: models.Event) -> None:
                 event.seq,
                 exc_info=True,
             )
+
+
+async def events_after(workspace_id: UUID, seq: int, limit: int) -> list[models.Event]:
+    """Committed events of the workspace after `seq`, oldest first."""
+    return (
+        await models.Event.filter(workspace_id=workspace_id, seq__gt=seq)
+        .order_by("seq")
+        .limit(limit)
+    )
+
+
+async def current_seq(workspace_id: UUID) -> int:
+    workspace = await models.Workspace.get(id=workspace_id)
+    return workspace.last_event_seq
+
+
+async def check_resumable(workspace_id: UUID, after_seq: int) -> None:
+    """A cursor older than the retained events cannot resume without losing events."""
+    workspace = await models.Workspace.get(id=workspace_id)
+    if after_seq < workspace.events_pruned_through:
+        raise CursorExpired(
+            "This cursor is older than the events Parley keeps: reload the list, then "
+            "subscribe again without `after` (or with a newer cursor).",
+            field="after",
+        )
+
+
+async def prune_events(older_than: datetime) -> int:
+    """Delete events created before `older_than`; remember per workspace how far."""
+    pruned = 0
+    workspace_ids = (
+        await models.Event.filter(created_at__lt=older_than)
+        .distinct()
+        .values_list("workspace_id", flat=True)
+    )
+    for workspace_id in workspace_ids:
+        async with in_transaction():
+            newest = (
+                await models.Event.filter(workspace_id=workspace_id, created_at__lt=older_than)
+                .order_by("-seq")
+                .first()
+            )
+            if newest is None:
+                continue
+            pruned += await models.Event.filter(
+                workspace_id=workspace_id, seq__lte=newest.seq
+            ).delete()
+            await models.Workspace.filter(
+                id=workspace_id, events_pruned_through__lt=newest.seq
+            ).update(events_pruned_through=newest.seq)
+    return pruned

@@ -47,7 +47,10 @@ class SortKey:
         return [getattr(row, name) for name, _ in self.columns]
 
     def encode(self, row: Model) -> str:
-        raw = json.dumps([_jsonable(v) for v in self.values_of(row)], separators=(",", ":"))
+        return self.encode_values(self.values_of(row))
+
+    def encode_values(self, values: list[Any]) -> str:
+        raw = json.dumps([_jsonable(v) for v in values], separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode()
 
     def decode(self, cursor: str, *, field: str) -> list[Any]:

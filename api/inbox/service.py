@@ -107,6 +107,7 @@ def contact_payload(contact: models.Contact) -> dict[str, Any]:
 def conversation_payload(conversation: models.Conversation) -> dict[str, Any]:
     return {
         "id": str(conversation.id),
+        "contactId": str(conversation.contact_id),
         "status": conversation.status.value,
         "assigneeId": str(conversation.assignee_id) if conversation.assignee_id else None,
         "aiState": conversation.ai_state.value,
@@ -136,6 +137,7 @@ def message_payload(message: models.Message) -> dict[str, Any]:
         "outputTokens": message.output_tokens,
         "cost": str(message.cost) if message.cost is not None else None,
         "responseTimeMs": message.response_time_ms,
+        "metadata": message.metadata,
         "createdAt": _iso(message.created_at),
     }
 
@@ -672,3 +674,39 @@ async def _add_contact_totals(db: Any, contact_id: UUID, usage: MessageUsage) ->
     contact.total_tokens += usage.total_tokens
     contact.total_cost += usage.cost or Decimal(0)
     await contact.save(using_db=db, update_fields=["total_tokens", "total_cost", "updated_at"])
+
+
+async def messages_after(
+    *, workspace_id: UUID, conversation_id: UUID, seq: int, limit: int
+) -> list[models.Message]:
+    """Messages of a conversation after `seq`, oldest first (subscription catch-up)."""
+    return (
+        await models.Message.filter(
+            workspace_id=workspace_id, conversation_id=conversation_id, seq__gt=seq
+        )
+        .order_by("seq")
+        .limit(limit)
+    )
+
+
+def message_from_payload(payload: dict[str, Any]) -> models.Message:
+    """The unsaved model a `message_payload` describes (a live subscriber in step builds its
+    item from the wake-up instead of reading the table)."""
+    cost = payload.get("cost")
+    return models.Message(
+        id=UUID(payload["id"]),
+        conversation_id=UUID(payload["conversationId"]),
+        seq=payload["seq"],
+        role=MessageRole(payload["role"]),
+        content=payload["content"],
+        author_id=UUID(payload["authorId"]) if payload.get("authorId") else None,
+        model=payload.get("model"),
+        input_tokens=payload["inputTokens"],
+        cache_read_tokens=payload["cacheReadTokens"],
+        cache_write_tokens=payload["cacheWriteTokens"],
+        output_tokens=payload["outputTokens"],
+        cost=Decimal(cost) if cost is not None else None,
+        response_time_ms=payload.get("responseTimeMs"),
+        metadata=payload.get("metadata") or {},
+        created_at=datetime.fromisoformat(payload["createdAt"]),
+    )

@@ -1,0 +1,121 @@
+"""Subscribe, replay, then follow: the one loop behind every live subscription.
+
+The database is the source of truth; broadcast wake-ups only say "something committed".
+A stream subscribes to the workspace channel FIRST, then replays from the table what came
+after the client's position, then follows wake-ups: one exactly next in line is yielded
+from its payload without a query; anything else (a gap, a lost wake-up, a broker
+reconnect, a subscriber that fell behind) makes it read the table again. Positions at or
+below the last one sent are dropped, so nothing is sent twice and nothing is skipped.
+"""
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+from uuid import UUID
+
+from broadcaster import Event as BroadcastEvent
+
+from api.core.broadcast import ParleyBroadcast, Resync
+from api.core.events import workspace_channel
+
+T = TypeVar("T")
+CATCH_UP_PAGE = 500
+
+
+class _NotInPayload:
+    """`Stream.item_from` could not build the item from the wake-up: read the table."""
+
+
+NOT_IN_PAYLOAD = _NotInPayload()
+
+
+@dataclass(frozen=True)
+class Wakeup:
+    """A decoded wake-up: the event's workspace sequence, type and payload."""
+
+    seq: int
+    type: str
+    conversation_id: str | None
+    payload: dict[str, Any]
+    occurred_at: str | None
+
+
+def decode_wakeup(message: str) -> Wakeup | None:
+    try:
+        raw = json.loads(message)
+        return Wakeup(
+            seq=int(raw["seq"]),
+            type=str(raw["type"]),
+            conversation_id=raw.get("conversationId"),
+            payload=raw.get("payload") or {},
+            occurred_at=raw.get("occurredAt"),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class Stream(Protocol[T]):
+    """What a subscription follows: positions in some gap-free sequence, and items."""
+
+    def position_of(self, wakeup: Wakeup) -> int | None:
+        """The position this wake-up has in the stream, or None if it is not part of it."""
+
+    def item_from(self, wakeup: Wakeup) -> T | _NotInPayload | None:
+        """The item built from the wake-up's payload alone; None when this position is
+        not to be sent (filtered out); NOT_IN_PAYLOAD when the table must be read."""
+
+    async def read_after(self, position: int, limit: int) -> list[tuple[int, T | None]]:
+        """Committed positions after `position`, in order, with their items (None for a
+        position that belongs to the stream but is not to be sent, e.g. filtered out)."""
+
+
+@dataclass
+class Follower(Generic[T]):
+    stream: Stream[T]
+    last: int
+
+    async def catch_up(self) -> AsyncIterator[T]:
+        while True:
+            rows = await self.stream.read_after(self.last, CATCH_UP_PAGE)
+            for position, item in rows:
+                self.last = position
+                if item is not None:
+                    yield item
+            if len(rows) < CATCH_UP_PAGE:
+                return
+
+    async def on_wakeup(self, event: BroadcastEvent | Resync) -> AsyncIterator[T]:
+        if isinstance(event, Resync):
+            async for item in self.catch_up():
+                yield item
+            return
+        wakeup = decode_wakeup(event.message)
+        position = self.stream.position_of(wakeup) if wakeup else None
+        if wakeup is None or position is None or position <= self.last:
+            return  # not ours, or already sent
+        if position == self.last + 1:
+            in_step = self.stream.item_from(wakeup)
+            if not isinstance(in_step, _NotInPayload):
+                self.last = position
+                if in_step is not None:
+                    yield in_step
+                return
+        async for item in self.catch_up():
+            yield item
+
+
+async def follow(
+    broadcast: ParleyBroadcast,
+    workspace_id: UUID,
+    stream: Stream[T],
+    start: Callable[[], Awaitable[int]],
+) -> AsyncIterator[T]:
+    """Items of `stream` after the position `start()` gives (called once subscribed)."""
+    async with broadcast.subscribe(workspace_channel(workspace_id)) as subscriber:
+        follower = Follower(stream, await start())
+        async for item in follower.catch_up():
+            yield item
+        async for event in subscriber:
+            async for item in follower.on_wakeup(event):
+                yield item
