@@ -1,14 +1,15 @@
 """The schema: Query/Mutation/Subscription inherit the domains' classes."""
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -48,20 +49,24 @@ class ParleySchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
+    limit_rules: list[type[ASTValidationRule]] = [
+        depth_rule(settings.max_query_depth, should_ignore=None),
+        alias_rule(settings.max_aliases),
+    ]
     return ParleySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         exception_handlers=EXCEPTION_HANDLERS,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        # factories: strawberry builds fresh extensions per operation (the parser and
-        # validation caches live at module level, shared across requests)
+        # factories: strawberry builds fresh extensions per operation. The limit rules are
+        # built once, so that ValidationCache (keyed by the rule classes) hits; the parser
+        # and validation caches live at module level, shared across requests.
         extensions=[
             ErrorPolicy,
+            lambda: AddValidationRules(limit_rules),
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         ],
     )

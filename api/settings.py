@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from tortoise.backends.base.config_generator import expand_db_url
 
 DEFAULT_DATABASE_URL = "sqlite://var/parley.sqlite3"
 DEV_SECRET_KEY = "parley-dev-secret-change-me-in-production"
@@ -101,6 +102,14 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError(f"{variable}: {error['msg']}") from None
 
 
+async def _rollback_if_in_transaction(connection: Any) -> None:
+    """What asyncpg's pool runs when a connection comes back. Its default (`RESET ALL`,
+    `UNLISTEN *`, …) costs a round trip per query; Parley keeps no session state, so only
+    an unfinished transaction (a cancelled request) needs undoing."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
+
+
 def tortoise_config(database_url: str, *, pool_size: int = 10) -> dict[str, Any]:
     """Tortoise's config for one database holding every Parley model."""
     if urlparse(database_url).scheme == "sqlite":
@@ -109,8 +118,10 @@ def tortoise_config(database_url: str, *, pool_size: int = 10) -> dict[str, Any]
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         connection: str | dict[str, Any] = database_url
     else:
-        separator = "&" if "?" in database_url else "?"
-        connection = f"{database_url}{separator}minsize=1&maxsize={pool_size}"
+        connection = expand_db_url(database_url)
+        connection["credentials"].update(
+            minsize=1, maxsize=pool_size, reset=_rollback_if_in_transaction
+        )
     return {
         "connections": {"default": connection},
         "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},

@@ -1,14 +1,21 @@
 """Inbox queries: contacts and conversations, single and as Relay connections."""
 
+import asyncio
+from typing import Any
+from uuid import UUID
+
 import strawberry
 from strawberry import relay
 
+import models
 from api.core.connections import connection_of
 from api.core.context import Info
 from api.core.ids import decode_optional_id, parse_uuid
+from api.core.loaders import WorkspaceLoader
 from api.core.permissions import CanRead
+from api.core.selection import selected_under
 from api.inbox import service
-from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader
+from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader, MessageByIdLoader
 from api.inbox.types import (
     Contact,
     ContactFilter,
@@ -16,7 +23,9 @@ from api.inbox.types import (
     Conversation,
     ConversationFilter,
     ConversationOrder,
+    ConversationRelated,
 )
+from api.tenancy.loaders import UserByIdLoader
 from api.tenancy.types import User
 
 CONVERSATION_SORTS = {
@@ -118,4 +127,31 @@ class InboxQueries:
             sort=CONVERSATION_SORTS[order_by],
             page=page_args(info, first, after, last, before),
         )
-        return connection_of(page, Conversation.from_model)
+        related = await _related_rows(info, page.rows)
+        return connection_of(page, lambda row: Conversation.from_model(row, related.get(row.id)))
+
+
+async def _related_rows(
+    info: Info, rows: list[models.Conversation]
+) -> dict[UUID, ConversationRelated]:
+    """Load the contacts, assignees and last messages the query selected for a page, the
+    kinds in parallel, so that the fields resolve without one awaited load per row."""
+    wanted = selected_under(info, "edges", "node")
+    context = info.context
+
+    async def load(field: str, loader: type[WorkspaceLoader[Any]], keys: list[Any]) -> list[Any]:
+        if field not in wanted:
+            return [None] * len(rows)
+        return list(await context.loader(loader).load_many(keys))
+
+    contacts, assignees, last_messages = await asyncio.gather(
+        load("contact", ContactByIdLoader, [row.contact_id for row in rows]),
+        load("assignee", UserByIdLoader, [row.assignee_id for row in rows]),
+        load("lastMessage", MessageByIdLoader, [row.last_message_id for row in rows]),
+    )
+    return {
+        row.id: ConversationRelated(contact=contact, assignee=assignee, last_message=message)
+        for row, contact, assignee, message in zip(
+            rows, contacts, assignees, last_messages, strict=True
+        )
+    }

@@ -1,5 +1,7 @@
 """GraphQL types of the inbox: contacts, conversations, chat messages; inputs and results."""
 
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -133,6 +135,15 @@ class ChatMessage(ModelNode):
         )
 
 
+@dataclass(frozen=True)
+class ConversationRelated:
+    """Rows loaded up front for a page of conversations (None: not loaded, use the loader)."""
+
+    contact: models.Contact | None = None
+    assignee: models.User | None = None
+    last_message: models.Message | None = None
+
+
 @strawberry.type(description="A thread with one contact on one channel.")
 class Conversation(ModelNode):
     loader_class = ConversationByIdLoader
@@ -163,24 +174,40 @@ class Conversation(ModelNode):
     _contact_id: strawberry.Private[Any]
     _assignee_id: strawberry.Private[Any]
     _last_message_id: strawberry.Private[Any]
+    _related: strawberry.Private[ConversationRelated | None] = None
 
-    @strawberry.field(description="Who the conversation is with.")
-    async def contact(self, info: Info) -> Contact:
+    @strawberry.field(description="Who the conversation is with.", graphql_type=Contact)
+    def contact(self, info: Info) -> Contact | Awaitable[Contact]:
+        if self._related is not None and self._related.contact is not None:
+            return Contact.from_model(self._related.contact)
+        return self._load_contact(info)
+
+    async def _load_contact(self, info: Info) -> Contact:
         row = await info.context.loader(ContactByIdLoader).load(self._contact_id)
         assert row is not None
         return Contact.from_model(row)
 
-    @strawberry.field(description="The member handling it, if any.")
-    async def assignee(self, info: Info) -> User | None:
+    @strawberry.field(description="The member handling it, if any.", graphql_type=User | None)
+    def assignee(self, info: Info) -> User | Awaitable[User | None] | None:
         if self._assignee_id is None:
             return None
+        if self._related is not None and self._related.assignee is not None:
+            return User.from_model(self._related.assignee)
+        return self._load_assignee(info)
+
+    async def _load_assignee(self, info: Info) -> User | None:
         row = await info.context.loader(UserByIdLoader).load(self._assignee_id)
         return User.from_model(row) if row else None
 
-    @strawberry.field(description="The latest message.")
-    async def last_message(self, info: Info) -> ChatMessage | None:
+    @strawberry.field(description="The latest message.", graphql_type=ChatMessage | None)
+    def last_message(self, info: Info) -> ChatMessage | Awaitable[ChatMessage | None] | None:
         if self._last_message_id is None:
             return None
+        if self._related is not None and self._related.last_message is not None:
+            return ChatMessage.from_model(self._related.last_message)
+        return self._load_last_message(info)
+
+    async def _load_last_message(self, info: Info) -> ChatMessage | None:
         row = await info.context.loader(MessageByIdLoader).load(self._last_message_id)
         return ChatMessage.from_model(row) if row else None
 
@@ -207,7 +234,9 @@ class Conversation(ModelNode):
         return connection_of(page, ChatMessage.from_model)
 
     @classmethod
-    def from_model(cls, row: models.Conversation) -> "Conversation":
+    def from_model(
+        cls, row: models.Conversation, related: ConversationRelated | None = None
+    ) -> "Conversation":
         return cls(
             id=str(row.id),
             channel=row.channel,
@@ -232,6 +261,7 @@ class Conversation(ModelNode):
             _contact_id=row.contact_id,
             _assignee_id=row.assignee_id,
             _last_message_id=row.last_message_id,
+            _related=related,
         )
 
 
