@@ -183,7 +183,7 @@ def apikey_revoke(prefix: str = typer.Argument(..., help="The key's visible pref
         if key is None:
             _fail(f"no API key with prefix {prefix}")
             return
-        await service.revoke_api_key(workspace_id=key.workspace_id, api_key_id=key.id)
+        await service.revoke_api_key(workspace_id=key.workspace_id, actor=None, api_key_id=key.id)
 
     run_with_db(work)
     typer.echo(f"Revoked {prefix}")

@@ -110,11 +110,14 @@ async def _rollback_if_in_transaction(connection: Any) -> None:
         await connection.execute("ROLLBACK")
 
 
-def tortoise_config(database_url: str, *, pool_size: int = 10) -> dict[str, Any]:
-    """Tortoise's config for one database holding every Parley model."""
+def tortoise_config(
+    database_url: str, *, pool_size: int = 10, create_directory: bool = True
+) -> dict[str, Any]:
+    """Tortoise's config for one database holding every Parley model (for SQLite, the
+    file's directory is created unless `create_directory` is False)."""
     if urlparse(database_url).scheme == "sqlite":
         path = database_url.removeprefix("sqlite://")
-        if path and path != ":memory:":
+        if create_directory and path and path != ":memory:":
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         connection: str | dict[str, Any] = database_url
     else:
@@ -130,4 +133,7 @@ def tortoise_config(database_url: str, *, pool_size: int = 10) -> dict[str, Any]
     }
 
 
-TORTOISE_ORM = tortoise_config(os.environ.get("PARLEY_DATABASE_URL", DEFAULT_DATABASE_URL))
+# for aerich's command line; importing this module creates nothing
+TORTOISE_ORM = tortoise_config(
+    os.environ.get("PARLEY_DATABASE_URL", DEFAULT_DATABASE_URL), create_directory=False
+)

@@ -70,6 +70,7 @@ class TenancyMutations:
     async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyResult:
         api_key = await service.revoke_api_key(
             workspace_id=info.context.workspace_id,
+            actor=info.context.signed_in_viewer,
             api_key_id=decode_id(input.api_key_id, "ApiKey", field="apiKeyId"),
         )
         return RevokeApiKeyPayload(api_key=ApiKey.from_model(api_key))

@@ -65,7 +65,7 @@ async def create_user(*, email: str, name: str, password: str) -> models.User:
         raise Conflict(f"A user with e-mail {email} exists already.", field="email")
     try:
         return await models.User.create(
-            email=email, name=name, password_hash=auth.hash_password(password)
+            email=email, name=name, password_hash=await auth.hash_password_async(password)
         )
     except IntegrityError:
         raise Conflict(f"A user with e-mail {email} exists already.", field="email") from None
@@ -127,11 +127,19 @@ async def create_api_key(
     return IssuedApiKey(api_key=api_key, secret=secret)
 
 
-async def revoke_api_key(*, workspace_id: UUID, api_key_id: UUID) -> models.ApiKey:
-    """Revoke a key of this workspace; revoking twice is refused as a conflict."""
+async def revoke_api_key(
+    *, workspace_id: UUID, actor: Viewer | None, api_key_id: UUID
+) -> models.ApiKey:
+    """Revoke a key of this workspace; revoking twice is refused as a conflict. Like
+    granting, nobody revokes a key stronger than their own role (`actor` None: the CLI)."""
     api_key = await models.ApiKey.get_or_none(id=api_key_id, workspace_id=workspace_id)
     if api_key is None:
         raise NotFound("No such API key.", field="apiKeyId")
+    if actor is not None and not actor.role.at_least(api_key.role):
+        raise BadInput(
+            f"You cannot revoke a {api_key.role.value} key: it is above your own role.",
+            field="apiKeyId",
+        )
     updated = await models.ApiKey.filter(id=api_key_id, revoked_at=None).update(
         revoked_at=datetime.now(UTC)
     )
@@ -152,7 +160,7 @@ async def login(
     user = await models.User.get_or_none(email=email.strip().lower())
     # An unknown e-mail costs an argon2 check too: answering it faster would tell which it was.
     password_hash = user.password_hash if user else _no_user_password_hash()
-    if not auth.verify_password(password_hash, password) or user is None:
+    if not await auth.verify_password_async(password_hash, password) or user is None:
         raise InvalidCredentials("Wrong e-mail or password.", field="password")
     memberships = await models.Membership.filter(user_id=user.id)
     if workspace_id is not None:

@@ -203,6 +203,20 @@ async def test_another_workspaces_key_cannot_be_revoked(
     assert viewer["viewer"]["workspace"]["id"] == encode_id("Workspace", other_tenant.id)
 
 
+async def test_an_admin_cannot_revoke_a_stronger_key(client: GraphQLClient, tenant: Tenant) -> None:
+    # given an ADMIN and the workspace's OWNER key
+    admin = client.as_(tenant.keys[Role.ADMIN])
+    owner_key = tenant.keys[Role.OWNER]
+
+    # when the ADMIN revokes the OWNER key
+    result = await admin.data(REVOKE_API_KEY, {"input": {"apiKeyId": await key_id(owner_key)}})
+
+    # then it is refused, naming the key, and the OWNER key still works
+    assert result["revokeApiKey"]["__typename"] == "ValidationError"
+    assert result["revokeApiKey"]["field"] == "apiKeyId"
+    assert (await client.as_(owner_key).data(VIEWER))["viewer"]["role"] == "OWNER"
+
+
 async def test_a_malformed_key_id_is_a_validation_error(
     client: GraphQLClient, tenant: Tenant
 ) -> None:
