@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from strawberry import relay
+from strawberry.relay import GlobalID
 
 from api.core.context import Info
 from api.core.ids import parse_uuid
@@ -27,3 +28,12 @@ class ModelNode(relay.Node):
         loader = info.context.loader(cls.loader_class)
         rows = await loader.load_many([parse_uuid(node_id) for node_id in node_ids])
         return [cls.from_model(row) if row is not None else None for row in rows]
+
+    @classmethod
+    async def by_global_id(cls, info: Info, global_id: GlobalID) -> Any:
+        """The node a global ID names, if it is of this type and in the caller's workspace;
+        otherwise None."""
+        if global_id.type_name != cls.__name__:
+            return None
+        nodes = await cls.resolve_nodes(info=info, node_ids=[global_id.node_id])
+        return nodes[0]

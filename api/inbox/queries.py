@@ -10,12 +10,12 @@ from strawberry import relay
 import models
 from api.core.connections import connection_of
 from api.core.context import Info
-from api.core.ids import decode_optional_id, parse_uuid
+from api.core.ids import decode_optional_id
 from api.core.loaders import WorkspaceLoader
 from api.core.permissions import CanRead
 from api.core.selection import selected_under
 from api.inbox import service
-from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader, MessageByIdLoader
+from api.inbox.loaders import ContactByIdLoader, MessageByIdLoader
 from api.inbox.types import (
     Contact,
     ContactFilter,
@@ -61,10 +61,8 @@ class InboxQueries:
 
     @strawberry.field(permission_classes=[CanRead], description="A contact by ID (or null).")
     async def contact(self, info: Info, id: relay.GlobalID) -> Contact | None:
-        if id.type_name != "Contact":
-            return None
-        row = await info.context.loader(ContactByIdLoader).load(parse_uuid(id.node_id))
-        return Contact.from_model(row) if row else None
+        contact: Contact | None = await Contact.by_global_id(info, id)
+        return contact
 
     @strawberry.field(permission_classes=[CanRead], description="Contacts, newest first.")
     async def contacts(
@@ -89,10 +87,8 @@ class InboxQueries:
 
     @strawberry.field(permission_classes=[CanRead], description="A conversation by ID (or null).")
     async def conversation(self, info: Info, id: relay.GlobalID) -> Conversation | None:
-        if id.type_name != "Conversation":
-            return None
-        row = await info.context.loader(ConversationByIdLoader).load(parse_uuid(id.node_id))
-        return Conversation.from_model(row) if row else None
+        conversation: Conversation | None = await Conversation.by_global_id(info, id)
+        return conversation
 
     @strawberry.field(
         permission_classes=[CanRead],
