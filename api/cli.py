@@ -4,6 +4,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -24,7 +25,11 @@ cli = typer.Typer(help="Parley: the GraphQL backend of AI-assisted inboxes.", no
 workspace_cli = typer.Typer(help="Workspaces.", no_args_is_help=True)
 apikey_cli = typer.Typer(help="API keys.", no_args_is_help=True)
 user_cli = typer.Typer(help="Users.", no_args_is_help=True)
+pricing_cli = typer.Typer(help="The LLM price catalog.", no_args_is_help=True)
+budget_cli = typer.Typer(help="Monthly AI budgets.", no_args_is_help=True)
 cli.add_typer(workspace_cli, name="workspace")
+cli.add_typer(pricing_cli, name="pricing")
+cli.add_typer(budget_cli, name="budget")
 cli.add_typer(apikey_cli, name="apikey")
 cli.add_typer(user_cli, name="user")
 
@@ -211,6 +216,99 @@ def user_create(
         return str(user.id)
 
     typer.echo(f"User {run_with_db(work)}")
+
+
+@pricing_cli.command("import")
+def pricing_import(
+    file: Path = typer.Argument(..., help="LiteLLM's model_prices_and_context_window.json."),
+    effective_from: datetime | None = typer.Option(
+        None, help="Changed prices are in force from (ISO time, UTC if no zone; default now)."
+    ),
+    reprice: bool = typer.Option(True, help="Then price unpriced usage the file now covers."),
+) -> None:
+    """Import the per-token priced text models of a LiteLLM price file into the catalog."""
+    from api.usage import service
+    from api.usage.catalog import load_litellm_file
+
+    def aware(value: datetime | None) -> datetime | None:
+        if value is None or value.utcoffset() is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+    async def work() -> str:
+        parsed = load_litellm_file(file)
+        result = await service.import_catalog(
+            parsed.models, source="litellm", effective_from=aware(effective_from)
+        )
+        skipped = ", ".join(f"{n} {reason}" for reason, n in parsed.skipped.items()) or "none"
+        lines = [
+            f"Imported {result.models} models: {result.created} new, {result.updated} "
+            f"updated, {result.unchanged} unchanged; {result.prices_added} price versions "
+            f"added. Skipped {parsed.skipped_total} entries ({skipped}).",
+        ]
+        if reprice:
+            repriced = await service.reprice_unpriced()
+            lines.append(_repriced_line(repriced))
+        return "\n".join(lines)
+
+    typer.echo(run_with_db(work))
+
+
+def _repriced_line(result: Any) -> str:
+    return f"Repriced {result.priced} usage events; {result.still_unpriced} still unpriced."
+
+
+@pricing_cli.command("reprice")
+def pricing_reprice(
+    workspace: UUID | None = typer.Option(None, help="Only this workspace (default all)."),
+) -> None:
+    """Price usage recorded for models that were unknown or unpriced at the time."""
+    from api.usage import service
+
+    async def work() -> Any:
+        return await service.reprice_unpriced(workspace_id=workspace)
+
+    typer.echo(_repriced_line(run_with_db(work)))
+
+
+@budget_cli.command("set")
+def budget_set(
+    workspace: UUID = typer.Option(..., help="Workspace id."),
+    amount: str = typer.Option(..., help="USD a calendar month, e.g. 250 or 99.50."),
+    mode: str = typer.Option("SOFT", help="SOFT (announce thresholds) or HARD (refuse)."),
+) -> None:
+    """Set a workspace's monthly AI budget."""
+    from decimal import Decimal, InvalidOperation
+
+    from api.usage import budgets
+    from models.usage import BudgetMode
+
+    try:
+        amount_usd, budget_mode = Decimal(amount), BudgetMode(mode.upper())
+    except (InvalidOperation, ValueError):
+        _fail("--amount must be a number and --mode SOFT or HARD")
+        raise
+
+    async def work() -> Any:
+        if not await _workspace_exists(workspace):
+            _fail(f"no workspace {workspace}")
+        return await budgets.set_budget(
+            workspace_id=workspace, amount_usd=amount_usd, mode=budget_mode
+        )
+
+    state = run_with_db(work)
+    typer.echo(f"Budget {state.limit_usd} USD ({budget_mode.value}); spent {state.spent_usd}.")
+
+
+@budget_cli.command("release-expired")
+def budget_release_expired() -> None:
+    """Release budget reservations that expired unsettled (also done lazily)."""
+    from api.usage import budgets
+
+    async def work() -> int:
+        return await budgets.release_expired()
+
+    typer.echo(f"Released {run_with_db(work)} expired reservation(s).")
 
 
 async def _workspace_exists(workspace_id: UUID) -> bool:

@@ -54,6 +54,10 @@ async def migrate(tortoise_config: dict[str, Any]) -> list[str]:
     command = Command(tortoise_config=tortoise_config, app=APP, location=str(MIGRATIONS_DIR))
     await command.init()
     try:
-        return await command.upgrade(run_in_transaction=True)
+        applied = await command.upgrade(run_in_transaction=True)
+        from api.usage.service import install_default_catalog
+
+        await install_default_catalog()  # idempotent: adds only what is missing
+        return applied
     finally:
         await Tortoise.close_connections()

@@ -22,15 +22,17 @@ from api.inbox.subscriptions import InboxSubscriptions
 from api.settings import Settings
 from api.tenancy.mutations import TenancyMutations
 from api.tenancy.queries import TenancyQueries
+from api.usage.mutations import UsageMutations
+from api.usage.queries import UsageQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(TenancyQueries, InboxQueries):
+class Query(TenancyQueries, InboxQueries, UsageQueries):
     pass
 
 
 @strawberry.type(description="Everything a client can change.")
-class Mutation(TenancyMutations, InboxMutations):
+class Mutation(TenancyMutations, InboxMutations, UsageMutations):
     pass
 
 

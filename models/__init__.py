@@ -3,8 +3,26 @@
 from models.events import Event
 from models.inbox import Contact, Conversation, ConversationLabel, Message
 from models.tenancy import ApiKey, Membership, User, UserSession, Workspace
+from models.usage import (
+    AiBudget,
+    AiBudgetPeriod,
+    AiBudgetReservation,
+    AiModel,
+    AiModelAlias,
+    AiModelPrice,
+    AiUsageDaily,
+    AiUsageEvent,
+)
 
 __all__ = [
+    "AiBudget",
+    "AiBudgetPeriod",
+    "AiBudgetReservation",
+    "AiModel",
+    "AiModelAlias",
+    "AiModelPrice",
+    "AiUsageDaily",
+    "AiUsageEvent",
     "ApiKey",
     "Contact",
     "Conversation",

@@ -44,7 +44,9 @@ from api.inbox.types import (
     UpdateContactPayload,
     UpdateContactResult,
 )
+from api.usage import service as usage_service
 from api.usage.pricing import normalize_tokens
+from api.usage.types import AiUsageEvent
 
 CONTACT_FIELDS = (
     "name",
@@ -95,6 +97,14 @@ def _usage(usage: MessageUsageInput | None) -> service.MessageUsage | None:
         output_tokens=tokens.output,
         input_tokens_include_cache=usage.input_tokens_include_cache,
         response_time_ms=usage.response_time_ms,
+        cache_write_1h_tokens=usage.cache_write_1h_tokens,
+        operation=usage.operation,
+        ai_type=usage.ai_type,
+        request_id=usage.request_id,
+        occurred_at=usage.occurred_at,
+        reservation_id=decode_optional_id(
+            usage.reservation_id, "AiBudgetReservation", field="reservationId"
+        ),
     )
 
 
@@ -154,9 +164,17 @@ class InboxMutations:
         conversation = await service.get_conversation(
             workspace_id=info.context.workspace_id, conversation_id=message.conversation_id
         )
+        usage = (
+            await usage_service.usage_of_message(
+                workspace_id=info.context.workspace_id, message_id=message.id
+            )
+            if input.usage is not None
+            else None
+        )
         return SendMessagePayload(
             chat_message=ChatMessage.from_model(message),
             conversation=Conversation.from_model(conversation),
+            usage=AiUsageEvent.from_model(usage) if usage else None,
         )
 
     @strawberry.mutation(permission_classes=[CanWrite], description="Assign or unassign.")

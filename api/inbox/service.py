@@ -7,7 +7,7 @@ api/core/events.py); events are published after commit.
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,6 +24,7 @@ from api.core.auth import Viewer
 from api.core.errors import BadInput, Conflict, NotFound
 from api.core.pagination import Page, SortKey, keyset_page
 from api.tenancy.service import normalize_email, required_text
+from api.usage import service as usage_service
 from models.enums import (
     AiState,
     Channel,
@@ -559,6 +560,13 @@ class MessageUsage:
     input_tokens_include_cache: bool | None = None
     cost: Decimal | None = None
     response_time_ms: int | None = None
+    # recorded as an AI usage event with the message (see api/usage/service.py)
+    operation: str = "reply"
+    ai_type: str | None = None
+    request_id: str | None = None
+    occurred_at: datetime | None = None
+    reservation_id: UUID | None = None
+    cache_write_1h_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -621,52 +629,108 @@ async def send_message(
         raise BadInput("A message needs some text.", field="content")
     if len(content) > MAX_MESSAGE_LENGTH:
         raise BadInput(f"content is longer than {MAX_MESSAGE_LENGTH} characters.", field="content")
+    metered: usage_service.MessageUsageReport | None = None
+    if usage is not None:
+        _check_usage(usage)
+        metered, earlier = await usage_service.prepare_message_usage(
+            workspace_id=workspace_id,
+            report=_usage_report(usage),
+            include_cache=bool(usage.input_tokens_include_cache),
+        )
+        if earlier is not None:  # the same requestId again: the first send's message
+            return await _message_of_usage(earlier)
+        usage = replace(usage, cost=metered.priced.cost)
     usage = usage or MessageUsage()
-    _check_usage(usage)
-    async with in_transaction() as db:
-        # The conditional UPDATE takes the row lock first: concurrent senders queue here.
-        updated = await (
-            models.Conversation.filter(id=conversation_id, workspace_id=workspace_id)
-            .using_db(db)
-            .update(message_count=F("message_count") + 1)
+    try:
+        async with in_transaction() as db:
+            # The conditional UPDATE takes the row lock first: concurrent senders queue here.
+            updated = await (
+                models.Conversation.filter(id=conversation_id, workspace_id=workspace_id)
+                .using_db(db)
+                .update(message_count=F("message_count") + 1)
+            )
+            if not updated:
+                raise NotFound("No such conversation.", field="conversationId")
+            conversation = await models.Conversation.get(id=conversation_id, using_db=db)
+            message = await models.Message.create(
+                using_db=db,
+                workspace_id=workspace_id,
+                conversation_id=conversation_id,
+                seq=conversation.message_count,
+                role=role,
+                content=content,
+                author_id=actor.user_id if role is MessageRole.AGENT else None,
+                model=usage.model,
+                input_tokens=usage.input_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+                output_tokens=usage.output_tokens,
+                input_tokens_include_cache=usage.input_tokens_include_cache,
+                cost=usage.cost,
+                response_time_ms=usage.response_time_ms,
+                metadata=metadata or {},
+            )
+            _after_message(conversation, message, usage)
+            await conversation.save(using_db=db)
+            if usage.total_tokens or usage.cost:
+                await _add_contact_totals(db, conversation.contact_id, usage)
+            wakeups: list[models.Event] = []
+            if metered is not None:
+                wakeups = (
+                    await usage_service.write_message_usage(
+                        db,
+                        workspace_id=workspace_id,
+                        usage=metered,
+                        conversation_id=conversation_id,
+                        contact_id=conversation.contact_id,
+                        message_id=message.id,
+                    )
+                ).wakeups
+            event = await events.record(
+                db,
+                workspace_id=workspace_id,
+                type="message.created",
+                conversation_id=conversation_id,
+                payload={
+                    "message": message_payload(message),
+                    "conversation": conversation_payload(conversation),
+                },
+            )
+    except IntegrityError:
+        # a concurrent send with the same usage requestId won: return its message
+        earlier = await usage_service.existing_usage(
+            workspace_id, metered.checked.request_id if metered else None
         )
-        if not updated:
-            raise NotFound("No such conversation.", field="conversationId")
-        conversation = await models.Conversation.get(id=conversation_id, using_db=db)
-        message = await models.Message.create(
-            using_db=db,
-            workspace_id=workspace_id,
-            conversation_id=conversation_id,
-            seq=conversation.message_count,
-            role=role,
-            content=content,
-            author_id=actor.user_id if role is MessageRole.AGENT else None,
-            model=usage.model,
-            input_tokens=usage.input_tokens,
-            cache_read_tokens=usage.cache_read_tokens,
-            cache_write_tokens=usage.cache_write_tokens,
-            output_tokens=usage.output_tokens,
-            input_tokens_include_cache=usage.input_tokens_include_cache,
-            cost=usage.cost,
-            response_time_ms=usage.response_time_ms,
-            metadata=metadata or {},
-        )
-        _after_message(conversation, message, usage)
-        await conversation.save(using_db=db)
-        if usage.total_tokens or usage.cost:
-            await _add_contact_totals(db, conversation.contact_id, usage)
-        event = await events.record(
-            db,
-            workspace_id=workspace_id,
-            type="message.created",
-            conversation_id=conversation_id,
-            payload={
-                "message": message_payload(message),
-                "conversation": conversation_payload(conversation),
-            },
-        )
-    await events.publish(event)
+        if earlier is None:
+            raise
+        return await _message_of_usage(earlier)
+    await events.publish(*wakeups, event)
     return message
+
+
+def _usage_report(usage: MessageUsage) -> usage_service.UsageReport:
+    """The usage event of an AI message; its tokens are already split by kind."""
+    return usage_service.UsageReport(
+        model=usage.model or usage_service.UNKNOWN_MODEL,
+        operation=usage.operation,
+        ai_type=usage.ai_type,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        cache_write_1h_tokens=usage.cache_write_1h_tokens,
+        input_tokens_include_cache=False,
+        latency_ms=usage.response_time_ms,
+        request_id=usage.request_id,
+        occurred_at=usage.occurred_at,
+        reservation_id=usage.reservation_id,
+    )
+
+
+async def _message_of_usage(usage: models.AiUsageEvent) -> models.Message:
+    if usage.message_id is None:
+        raise Conflict("This requestId was recorded as usage without a message.", field="requestId")
+    return await models.Message.get(id=usage.message_id)
 
 
 async def _add_contact_totals(db: Any, contact_id: UUID, usage: MessageUsage) -> None:

@@ -15,12 +15,18 @@ from strawberry.scalars import JSON
 import models
 from api.core.connections import connection_of
 from api.core.context import Info
-from api.core.error_types import ConflictError, NotFoundError, ValidationError
+from api.core.error_types import (
+    ConflictError,
+    NotFoundError,
+    QuotaExceededError,
+    ValidationError,
+)
 from api.core.nodes import ModelNode
 from api.inbox import service
 from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader, MessageByIdLoader
 from api.tenancy.loaders import UserByIdLoader
 from api.tenancy.types import User
+from api.usage.types import AiUsageEvent
 from models import enums
 
 LeadStatus = strawberry.enum(enums.LeadStatus, description="Where a lead stands.")
@@ -402,7 +408,10 @@ StartConversationResult = Annotated[
 ]
 
 
-@strawberry.input(description="Token usage of an AI message.")
+@strawberry.input(
+    description="Token usage of an AI message, recorded as an AI usage event with it "
+    "(priced by Parley; a usage without a model is recorded as model `unknown`)."
+)
 class MessageUsageInput:
     model: str | None = strawberry.field(default=None, description="The LLM's id.")
     input_tokens: int = strawberry.field(default=0, description="Input tokens as reported.")
@@ -414,7 +423,26 @@ class MessageUsageInput:
         description="True when inputTokens includes the cached tokens (OpenAI style); "
         "false when it excludes them (Anthropic style).",
     )
-    response_time_ms: int | None = strawberry.field(default=None, description="Latency.")
+    response_time_ms: int | None = strawberry.field(
+        default=None, description="Latency (the usage event's latencyMs)."
+    )
+    cache_write_1h_tokens: int = strawberry.field(
+        default=0, description="The part of cacheWriteTokens written with a 1-hour TTL."
+    )
+    operation: str = strawberry.field(
+        default="reply", description="What the call was for (the usage event's operation)."
+    )
+    ai_type: str | None = strawberry.field(default=None, description="The bot role: MOUTH …")
+    request_id: str | None = strawberry.field(
+        default=None,
+        description="Idempotency key: sending again with it returns the first message.",
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When the call happened (default now)."
+    )
+    reservation_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The budget reservation this call settles."
+    )
 
 
 @strawberry.input(description="Append a message to a conversation.")
@@ -432,10 +460,13 @@ class SendMessageInput:
 class SendMessagePayload:
     chat_message: ChatMessage = strawberry.field(description="The new message.")
     conversation: Conversation = strawberry.field(description="Its conversation, updated.")
+    usage: AiUsageEvent | None = strawberry.field(
+        default=None, description="The usage event recorded with it (null without usage)."
+    )
 
 
 SendMessageResult = Annotated[
-    SendMessagePayload | ValidationError | NotFoundError,
+    SendMessagePayload | ValidationError | NotFoundError | ConflictError | QuotaExceededError,
     strawberry.union("SendMessageResult", description="The message, or why not."),
 ]
 

@@ -1,0 +1,401 @@
+"""Monthly AI budgets: period counters, reservations, thresholds.
+
+Every workspace has one `AiBudgetPeriod` row per calendar month (UTC), created on first
+use, holding `spent` and `reserved` in integer pico-USD (see models/usage.py for why
+integers). Every change of a counter is ONE conditional UPDATE, so concurrent writers
+on PostgreSQL and SQLite never overshoot:
+
+* reserve:  `SET reserved = reserved + x WHERE spent + reserved + x <= limit` (HARD only)
+* record without a reservation (HARD): `SET spent = spent + c WHERE spent + reserved + c <= limit`
+* settle:   `SET reserved = reserved - r, spent = spent + c` (the reservation row is
+            closed by its own conditional UPDATE first, so a reservation settles once)
+
+A zero cost never touches the limit: free models are never blocked.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+import models
+from api.core import events
+from api.core.errors import BadInput, Conflict, NotFound, QuotaExceeded
+from models.usage import BudgetMode, ReservationStatus
+
+PICO_PER_USD = 10**12
+MAX_BUDGET_USD = Decimal(1_000_000)
+THRESHOLDS = (50, 80, 100)
+DEFAULT_RESERVATION_TTL = timedelta(minutes=10)
+MAX_RESERVATION_TTL = timedelta(hours=1)
+
+
+def to_pico(usd: Decimal) -> int:
+    """Exact pico-USD of an amount with at most 12 decimal places."""
+    scaled = usd.scaleb(12)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{usd} has more than 12 decimal places")
+    return int(scaled)
+
+
+def to_pico_ceil(usd: Decimal) -> int:
+    """pico-USD rounded up: a reservation never holds less than the worst case."""
+    return math.ceil(usd.scaleb(12))
+
+
+def from_pico(pico: int) -> Decimal:
+    return Decimal(pico).scaleb(-12)
+
+
+def period_start_of(moment: datetime) -> date:
+    return moment.astimezone(UTC).date().replace(day=1)
+
+
+def period_end_of(start: date) -> date:
+    """The first day of the next month (exclusive end)."""
+    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
+async def period_for(
+    db: BaseDBAsyncClient, workspace_id: UUID, start: date
+) -> models.AiBudgetPeriod:
+    """The period row of `start`'s month, created (with the workspace's budget) on first
+    use; a concurrent creation is caught by the unique (workspace, period_start)."""
+    for _ in range(3):
+        row = await models.AiBudgetPeriod.get_or_none(
+            workspace_id=workspace_id, period_start=start, using_db=db
+        )
+        if row is not None:
+            return row
+        budget = await models.AiBudget.get_or_none(workspace_id=workspace_id, using_db=db)
+        try:
+            async with in_transaction():  # a savepoint: a lost race leaves the transaction usable
+                return await models.AiBudgetPeriod.create(
+                    using_db=db,
+                    workspace_id=workspace_id,
+                    period_start=start,
+                    limit_pico=budget.limit_pico if budget else None,
+                    mode=budget.mode if budget else BudgetMode.SOFT,
+                )
+        except IntegrityError:
+            continue
+    raise RuntimeError("budget period row neither found nor created")
+
+
+def _within_budget(extra_pico: int) -> Q:
+    """The WHERE of a counter change that must respect a HARD limit."""
+    return Q(
+        Q(limit_pico__isnull=True),
+        Q(mode=BudgetMode.SOFT),
+        Q(spent_pico__lte=F("limit_pico") - (F("reserved_pico") + extra_pico)),
+        join_type="OR",
+    )
+
+
+@dataclass
+class Charge:
+    """What recording one call did to the budget, and the events to publish after commit."""
+
+    reservation_id: UUID | None
+    events: list[models.Event]
+
+
+async def charge(
+    db: BaseDBAsyncClient,
+    *,
+    workspace_id: UUID,
+    occurred_at: datetime,
+    cost: Decimal | None,
+    reservation_id: UUID | None,
+    now: datetime,
+) -> Charge:
+    """Account for a recorded call in the recording transaction.
+
+    With an ACTIVE reservation: settle it (release its amount, add the actual cost, even
+    above the reservation: the call happened). A released or expired reservation covers
+    nothing: the call is checked like one without. Without one, a HARD budget refuses a
+    cost that would overshoot (QuotaExceeded); a zero or unknown cost is never refused.
+    """
+    cost_pico = to_pico(cost) if cost else 0
+    period = await period_for(db, workspace_id, period_start_of(occurred_at))
+    settled: UUID | None = None
+    if reservation_id is not None:
+        reservation = await models.AiBudgetReservation.get_or_none(
+            id=reservation_id, workspace_id=workspace_id, using_db=db
+        )
+        if reservation is None:
+            raise NotFound("No such budget reservation.", field="reservationId")
+        if reservation.status is ReservationStatus.SETTLED:
+            raise Conflict(
+                "This reservation was already settled by another usage record.",
+                field="reservationId",
+            )
+        closed = await (
+            models.AiBudgetReservation.filter(id=reservation_id, status=ReservationStatus.ACTIVE)
+            .using_db(db)
+            .update(status=ReservationStatus.SETTLED, closed_at=now)
+        )
+        if closed:
+            settled = reservation_id
+            if reservation.period_id == period.id:
+                await (
+                    models.AiBudgetPeriod.filter(id=period.id)
+                    .using_db(db)
+                    .update(
+                        reserved_pico=F("reserved_pico") - reservation.amount_pico,
+                        spent_pico=F("spent_pico") + cost_pico,
+                    )
+                )
+            else:
+                await (
+                    models.AiBudgetPeriod.filter(id=reservation.period_id)
+                    .using_db(db)
+                    .update(reserved_pico=F("reserved_pico") - reservation.amount_pico)
+                )
+                await add_spent(db, period.id, cost_pico)
+    if settled is None and cost_pico:
+        updated = await (
+            models.AiBudgetPeriod.filter(id=period.id)
+            .filter(_within_budget(cost_pico))
+            .using_db(db)
+            .update(spent_pico=F("spent_pico") + cost_pico)
+        )
+        if not updated:
+            raise QuotaExceeded(
+                f"Recording this call ({cost} USD) would exceed the workspace's HARD monthly "
+                "AI budget: reserve with reserveAiBudget first, or raise the budget."
+            )
+    threshold_events = await announce_thresholds(db, workspace_id, period.id) if cost_pico else []
+    return Charge(reservation_id=settled, events=threshold_events)
+
+
+async def add_spent(db: BaseDBAsyncClient, period_id: UUID, cost_pico: int) -> None:
+    """Add an actual cost unconditionally (a call that happened, e.g. priced later)."""
+    if cost_pico:
+        await (
+            models.AiBudgetPeriod.filter(id=period_id)
+            .using_db(db)
+            .update(spent_pico=F("spent_pico") + cost_pico)
+        )
+
+
+def _reached(period: models.AiBudgetPeriod) -> int:
+    """The highest threshold (percent) the period's spending has reached, or 0."""
+    if period.limit_pico is None or period.spent_pico <= 0:
+        return 0
+    return max(
+        (t for t in THRESHOLDS if period.spent_pico * 100 >= t * period.limit_pico), default=0
+    )
+
+
+async def announce_thresholds(
+    db: BaseDBAsyncClient, workspace_id: UUID, period_id: UUID
+) -> list[models.Event]:
+    """Record one `budget.threshold` event per threshold newly crossed. The conditional
+    UPDATE of `threshold_notified` lets exactly one transaction announce each."""
+    period = await models.AiBudgetPeriod.get(id=period_id, using_db=db)
+    reached = _reached(period)
+    if reached <= period.threshold_notified:
+        return []
+    claimed = await (
+        models.AiBudgetPeriod.filter(id=period_id, threshold_notified__lt=reached)
+        .using_db(db)
+        .update(threshold_notified=reached)
+    )
+    if not claimed:
+        return []
+    assert period.limit_pico is not None
+    recorded = []
+    for threshold in THRESHOLDS:
+        if period.threshold_notified < threshold <= reached:
+            recorded.append(
+                await events.record(
+                    db,
+                    workspace_id=workspace_id,
+                    type="budget.threshold",
+                    payload={
+                        "threshold": threshold,
+                        "periodStart": period.period_start.isoformat(),
+                        "mode": period.mode.value,
+                        "limitUsd": str(from_pico(period.limit_pico)),
+                        "spentUsd": str(from_pico(period.spent_pico)),
+                    },
+                )
+            )
+    return recorded
+
+
+# --- reservations ----------------------------------------------------------------------
+
+
+async def reserve(
+    *,
+    workspace_id: UUID,
+    model_key: str,
+    worst_case_usd: Decimal,
+    ttl: timedelta | None = None,
+    now: datetime | None = None,
+) -> models.AiBudgetReservation:
+    """Hold `worst_case_usd` against this month's budget, atomically; QuotaExceeded when a
+    HARD budget has no room. Expired reservations are released first."""
+    now = now or datetime.now(UTC)
+    ttl = ttl or DEFAULT_RESERVATION_TTL
+    if not timedelta(seconds=1) <= ttl <= MAX_RESERVATION_TTL:
+        raise BadInput("ttlSeconds must be between 1 and 3600.", field="ttlSeconds")
+    await release_expired(workspace_id=workspace_id, now=now)
+    amount = to_pico_ceil(worst_case_usd)
+    async with in_transaction() as db:
+        period = await period_for(db, workspace_id, period_start_of(now))
+        if amount:
+            granted = await (
+                models.AiBudgetPeriod.filter(id=period.id)
+                .filter(_within_budget(amount))
+                .using_db(db)
+                .update(reserved_pico=F("reserved_pico") + amount)
+            )
+            if not granted:
+                raise QuotaExceeded(
+                    f"Reserving {from_pico(amount)} USD would exceed the workspace's HARD "
+                    "monthly AI budget."
+                )
+        return await models.AiBudgetReservation.create(
+            using_db=db,
+            workspace_id=workspace_id,
+            period_id=period.id,
+            model_key=model_key,
+            amount_pico=amount,
+            expires_at=now + ttl,
+        )
+
+
+async def _close(
+    reservation: Any, status: ReservationStatus, now: datetime
+) -> bool:  # reservation: a row or a (id, period_id, amount) triple
+    async with in_transaction() as db:
+        closed = await (
+            models.AiBudgetReservation.filter(id=reservation[0], status=ReservationStatus.ACTIVE)
+            .using_db(db)
+            .update(status=status, closed_at=now)
+        )
+        if closed:
+            await (
+                models.AiBudgetPeriod.filter(id=reservation[1])
+                .using_db(db)
+                .update(reserved_pico=F("reserved_pico") - reservation[2])
+            )
+    return bool(closed)
+
+
+async def release(
+    *, workspace_id: UUID, reservation_id: UUID, now: datetime | None = None
+) -> models.AiBudgetReservation:
+    """Give a reservation back unused (the call failed or was not made)."""
+    reservation = await models.AiBudgetReservation.get_or_none(
+        id=reservation_id, workspace_id=workspace_id
+    )
+    if reservation is None:
+        raise NotFound("No such budget reservation.", field="reservationId")
+    now = now or datetime.now(UTC)
+    if not await _close(
+        (reservation.id, reservation.period_id, reservation.amount_pico),
+        ReservationStatus.RELEASED,
+        now,
+    ):
+        raise Conflict(
+            f"The reservation is already {reservation.status.value.lower()}.",
+            field="reservationId",
+        )
+    return await models.AiBudgetReservation.get(id=reservation_id)
+
+
+async def release_expired(*, workspace_id: UUID | None = None, now: datetime | None = None) -> int:
+    """Release every unsettled reservation past its expiry; returns how many. Runs lazily
+    before each reservation and from `parley budget release-expired`."""
+    now = now or datetime.now(UTC)
+    query = models.AiBudgetReservation.filter(status=ReservationStatus.ACTIVE, expires_at__lte=now)
+    if workspace_id is not None:
+        query = query.filter(workspace_id=workspace_id)
+    rows = await query.values_list("id", "period_id", "amount_pico")
+    released = 0
+    for row in rows:
+        released += await _close(row, ReservationStatus.EXPIRED, now)
+    return released
+
+
+# --- budget settings and state --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """This month's budget of a workspace."""
+
+    limit_usd: Decimal | None
+    mode: BudgetMode | None
+    spent_usd: Decimal
+    reserved_usd: Decimal
+    period_start: date
+
+    @property
+    def remaining_usd(self) -> Decimal | None:
+        if self.limit_usd is None:
+            return None
+        return max(Decimal(0), self.limit_usd - self.spent_usd - self.reserved_usd)
+
+    @property
+    def period_end(self) -> date:
+        return period_end_of(self.period_start)
+
+
+async def budget_state(*, workspace_id: UUID, now: datetime | None = None) -> BudgetState:
+    start = period_start_of(now or datetime.now(UTC))
+    period = await models.AiBudgetPeriod.get_or_none(workspace_id=workspace_id, period_start=start)
+    budget = await models.AiBudget.get_or_none(workspace_id=workspace_id)
+    limit = period.limit_pico if period else (budget.limit_pico if budget else None)
+    mode = period.mode if period else (budget.mode if budget else None)
+    return BudgetState(
+        limit_usd=from_pico(limit) if limit is not None else None,
+        mode=mode if limit is not None else None,
+        spent_usd=from_pico(period.spent_pico if period else 0),
+        reserved_usd=from_pico(period.reserved_pico if period else 0),
+        period_start=start,
+    )
+
+
+async def set_budget(
+    *, workspace_id: UUID, amount_usd: Decimal, mode: BudgetMode, now: datetime | None = None
+) -> BudgetState:
+    """Set the monthly budget; it applies to this month at once and to every later one.
+    Thresholds already reached under the new limit are not announced again."""
+    if not amount_usd.is_finite() or amount_usd < 0 or amount_usd > MAX_BUDGET_USD:
+        raise BadInput(f"amountUsd must be between 0 and {MAX_BUDGET_USD} USD.", field="amountUsd")
+    try:
+        limit = to_pico(amount_usd)
+    except ValueError:
+        raise BadInput("amountUsd has more than 12 decimal places.", field="amountUsd") from None
+    now = now or datetime.now(UTC)
+    async with in_transaction() as db:
+        updated = await (
+            models.AiBudget.filter(workspace_id=workspace_id)
+            .using_db(db)
+            .update(limit_pico=limit, mode=mode, updated_at=now)
+        )
+        if not updated:
+            async with in_transaction():
+                await models.AiBudget.create(
+                    using_db=db, workspace_id=workspace_id, limit_pico=limit, mode=mode
+                )
+        period = await period_for(db, workspace_id, period_start_of(now))
+        period = (
+            await models.AiBudgetPeriod.filter(id=period.id).using_db(db).select_for_update().get()
+        )
+        period.limit_pico, period.mode = limit, mode
+        period.threshold_notified = _reached(period)
+        await period.save(using_db=db, update_fields=["limit_pico", "mode", "threshold_notified"])
+    return await budget_state(workspace_id=workspace_id, now=now)

@@ -1,0 +1,206 @@
+"""Usage mutations: thin resolvers over api/usage/service.py and budgets.py."""
+
+import strawberry
+
+from api.core.context import Info
+from api.core.errors import DomainError
+from api.core.ids import decode_id, decode_optional_id
+from api.core.permissions import CanAdmin, CanWrite
+from api.usage import budgets, service
+from api.usage.pricing import ModelPrices
+from api.usage.types import (
+    AddAiModelInput,
+    AddAiModelPayload,
+    AddAiModelResult,
+    AiBudget,
+    AiBudgetReservation,
+    AiModel,
+    AiModelPrice,
+    AiModelPricesInput,
+    AiUsageEvent,
+    RecordAiUsageBatchInput,
+    RecordAiUsageBatchPayload,
+    RecordAiUsageBatchResult,
+    RecordAiUsageInput,
+    RecordAiUsagePayload,
+    RecordAiUsageResult,
+    ReleaseAiBudgetInput,
+    ReleaseAiBudgetPayload,
+    ReleaseAiBudgetResult,
+    ReserveAiBudgetInput,
+    ReserveAiBudgetPayload,
+    ReserveAiBudgetResult,
+    SetAiBudgetInput,
+    SetAiBudgetPayload,
+    SetAiBudgetResult,
+    SetAiModelPriceInput,
+    SetAiModelPricePayload,
+    SetAiModelPriceResult,
+    error_of,
+)
+
+
+def usage_report(input: RecordAiUsageInput) -> service.UsageReport:
+    """The service's report of an input (IDs decoded; BadInput names a bad one)."""
+    return service.UsageReport(
+        model=input.model,
+        operation=input.operation,
+        ai_type=input.ai_type,
+        input_tokens=input.input_tokens,
+        output_tokens=input.output_tokens,
+        cache_read_tokens=input.cache_read_tokens,
+        cache_write_tokens=input.cache_write_tokens,
+        cache_write_1h_tokens=input.cache_write_1h_tokens,
+        input_tokens_include_cache=input.input_tokens_include_cache,
+        latency_ms=input.latency_ms,
+        request_id=input.request_id,
+        occurred_at=input.occurred_at,
+        conversation_id=decode_optional_id(
+            input.conversation_id, "Conversation", field="conversationId"
+        ),
+        message_id=decode_optional_id(input.message_id, "ChatMessage", field="messageId"),
+        contact_id=decode_optional_id(input.contact_id, "Contact", field="contactId"),
+        user_id=decode_optional_id(input.user_id, "User", field="userId"),
+        reservation_id=decode_optional_id(
+            input.reservation_id, "AiBudgetReservation", field="reservationId"
+        ),
+    )
+
+
+def model_prices(input: AiModelPricesInput) -> ModelPrices:
+    return ModelPrices(
+        input_per_mtok=input.input_per_mtok,
+        output_per_mtok=input.output_per_mtok,
+        cache_read_per_mtok=input.cache_read_per_mtok,
+        cache_write_per_mtok=input.cache_write_per_mtok,
+        cache_write_1h_per_mtok=input.cache_write_1h_per_mtok,
+    )
+
+
+@strawberry.type
+class UsageMutations:
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Record one LLM call; Parley prices it. Idempotent by requestId.",
+    )
+    async def record_ai_usage(self, info: Info, input: RecordAiUsageInput) -> RecordAiUsageResult:
+        recorded = await service.record_usage(
+            workspace_id=info.context.workspace_id, report=usage_report(input)
+        )
+        return RecordAiUsagePayload(
+            usage=AiUsageEvent.from_model(recorded.event), created=recorded.created
+        )
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Record up to 1000 LLM calls; each is recorded or fails on its own.",
+    )
+    async def record_ai_usage_batch(
+        self, info: Info, input: RecordAiUsageBatchInput
+    ) -> RecordAiUsageBatchResult:
+        if len(input.events) > service.MAX_BATCH:
+            raise service.BadInput(f"At most {service.MAX_BATCH} events a batch.", field="events")
+        reports: list[service.UsageReport | DomainError] = []
+        for event in input.events:
+            try:
+                reports.append(usage_report(event))
+            except DomainError as error:
+                reports.append(error)
+        results = await service.record_usage_batch(
+            workspace_id=info.context.workspace_id, reports=reports
+        )
+        members = [
+            error_of(result)
+            if isinstance(result, DomainError)
+            else RecordAiUsagePayload(
+                usage=AiUsageEvent.from_model(result.event), created=result.created
+            )
+            for result in results
+        ]
+        failed = sum(isinstance(result, DomainError) for result in results)
+        return RecordAiUsageBatchPayload(
+            results=members, recorded=len(results) - failed, failed=failed
+        )
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Reserve a call's worst-case cost against a HARD budget, atomically.",
+    )
+    async def reserve_ai_budget(
+        self, info: Info, input: ReserveAiBudgetInput
+    ) -> ReserveAiBudgetResult:
+        reservation = await service.reserve_budget(
+            workspace_id=info.context.workspace_id,
+            model_name=input.model,
+            max_input_tokens=input.max_input_tokens,
+            max_output_tokens=input.max_output_tokens,
+            ttl_seconds=input.ttl_seconds,
+        )
+        return ReserveAiBudgetPayload(reservation=AiBudgetReservation.from_model(reservation))
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite], description="Release a reservation whose call failed."
+    )
+    async def release_ai_budget(
+        self, info: Info, input: ReleaseAiBudgetInput
+    ) -> ReleaseAiBudgetResult:
+        reservation = await budgets.release(
+            workspace_id=info.context.workspace_id,
+            reservation_id=decode_id(
+                input.reservation_id, "AiBudgetReservation", field="reservationId"
+            ),
+        )
+        return ReleaseAiBudgetPayload(reservation=AiBudgetReservation.from_model(reservation))
+
+    @strawberry.mutation(
+        permission_classes=[CanAdmin], description="Set the monthly AI budget (ADMIN)."
+    )
+    async def set_ai_budget(self, info: Info, input: SetAiBudgetInput) -> SetAiBudgetResult:
+        state = await budgets.set_budget(
+            workspace_id=info.context.workspace_id, amount_usd=input.amount_usd, mode=input.mode
+        )
+        return SetAiBudgetPayload(budget=AiBudget.from_state(state))
+
+    @strawberry.mutation(
+        permission_classes=[CanAdmin],
+        description="Add your workspace's own model with its prices (ADMIN).",
+    )
+    async def add_ai_model(self, info: Info, input: AddAiModelInput) -> AddAiModelResult:
+        workspace_id = info.context.workspace_id
+        model, _ = await service.add_model(
+            workspace_id=workspace_id,
+            key=input.model_id,
+            provider=input.provider,
+            display_name=input.display_name,
+            context_window=input.context_window,
+            max_output_tokens=input.max_output_tokens,
+            capabilities=input.capabilities,
+            aliases=input.aliases,
+            prices=model_prices(input.prices),
+            effective_from=input.effective_from,
+        )
+        repriced = await service.reprice_unpriced(workspace_id=workspace_id)
+        return AddAiModelPayload(
+            ai_model=AiModel.from_model(model), repriced_events=repriced.priced
+        )
+
+    @strawberry.mutation(
+        permission_classes=[CanAdmin],
+        description="Add a price version for your workspace: a negotiated rate (ADMIN).",
+    )
+    async def set_ai_model_price(
+        self, info: Info, input: SetAiModelPriceInput
+    ) -> SetAiModelPriceResult:
+        workspace_id = info.context.workspace_id
+        model, price = await service.set_price(
+            workspace_id=workspace_id,
+            model_name=input.model_id.strip(),
+            prices=model_prices(input.prices),
+            effective_from=input.effective_from,
+        )
+        repriced = await service.reprice_unpriced(workspace_id=workspace_id)
+        return SetAiModelPricePayload(
+            ai_model=AiModel.from_model(model),
+            price=AiModelPrice.from_model(price),
+            repriced_events=repriced.priced,
+        )

@@ -1,0 +1,538 @@
+"""GraphQL types of AI usage: the model catalog, usage events, budgets; inputs and results."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+import models
+from api.core import errors
+from api.core.context import Info
+from api.core.error_types import (
+    ConflictError,
+    Error,
+    ErrorCode,
+    NotFoundError,
+    QuotaExceededError,
+    ValidationError,
+)
+from api.core.ids import encode_id
+from api.core.nodes import ModelNode
+from api.tenancy.loaders import UserByIdLoader
+from api.tenancy.types import User
+from api.usage import budgets, service
+from api.usage.loaders import (
+    AiModelByIdLoader,
+    AiModelPriceByIdLoader,
+    AiUsageEventByIdLoader,
+    AliasesByModelLoader,
+    CurrentPriceByModelLoader,
+)
+from models.usage import GLOBAL_SCOPE, BudgetMode, ReservationStatus
+
+if TYPE_CHECKING:
+    from api.inbox.types import ChatMessage, Contact, Conversation
+
+AiBudgetMode = strawberry.enum(
+    BudgetMode,
+    description="SOFT: record every call and announce 50/80/100 %; HARD: refuse calls "
+    "that would overshoot (reserve first with reserveAiBudget).",
+)
+AiBudgetReservationStatus = strawberry.enum(
+    ReservationStatus, description="Where a budget reservation stands."
+)
+
+
+@strawberry.type(description="One version of a model's prices, in USD per million tokens.")
+class AiModelPrice:
+    id: strawberry.ID = strawberry.field(description="Global ID of the price version.")
+    effective_from: datetime = strawberry.field(
+        description="In force for calls from this time until the next version."
+    )
+    input_per_mtok: Decimal = strawberry.field(description="Uncached input tokens.")
+    output_per_mtok: Decimal = strawberry.field(description="Output tokens.")
+    cache_read_per_mtok: Decimal | None = strawberry.field(
+        description="Tokens read from the prompt cache (null: billed as input)."
+    )
+    cache_write_per_mtok: Decimal | None = strawberry.field(
+        description="Tokens written to the (5-minute) cache (null: billed as input)."
+    )
+    cache_write_1h_per_mtok: Decimal | None = strawberry.field(
+        description="Tokens written to the 1-hour cache (null: the cache-write price)."
+    )
+    workspace_override: bool = strawberry.field(
+        description="True for your workspace's negotiated rate, false for the list price."
+    )
+    source: str = strawberry.field(description="Where it came from: default, litellm or admin.")
+
+    @classmethod
+    def from_model(cls, row: models.AiModelPrice) -> "AiModelPrice":
+        return cls(
+            id=strawberry.ID(encode_id("AiModelPrice", row.id)),
+            effective_from=row.effective_from,
+            input_per_mtok=row.input_per_mtok,
+            output_per_mtok=row.output_per_mtok,
+            cache_read_per_mtok=row.cache_read_per_mtok,
+            cache_write_per_mtok=row.cache_write_per_mtok,
+            cache_write_1h_per_mtok=row.cache_write_1h_per_mtok,
+            workspace_override=row.workspace_id is not None,
+            source=row.source,
+        )
+
+
+@strawberry.type(description="An LLM in the price catalog.")
+class AiModel(ModelNode):
+    loader_class = AiModelByIdLoader
+    id: relay.NodeID[str]
+    model_id: str = strawberry.field(
+        description="The id usage reports name, e.g. `claude-haiku-4-5-20251001`."
+    )
+    provider: str = strawberry.field(description="Who serves it, e.g. anthropic, openai.")
+    display_name: str = strawberry.field(description="A readable name.")
+    context_window: int | None = strawberry.field(description="Most input tokens, if known.")
+    max_output_tokens: int | None = strawberry.field(description="Most output tokens, if known.")
+    capabilities: list[str] = strawberry.field(
+        description="What it supports, e.g. vision, prompt_caching, function_calling."
+    )
+    enabled: bool = strawberry.field(description="Offered to bot workers.")
+    workspace_owned: bool = strawberry.field(
+        description="Your workspace's own model (addAiModel), not the shared catalog's."
+    )
+    _key: strawberry.Private[Any]
+
+    @strawberry.field(description="Other names usage reports may give it.")
+    async def aliases(self, info: Info) -> list[str]:
+        return list(await info.context.loader(AliasesByModelLoader).load(self._key) or [])
+
+    @strawberry.field(description="The price in force now for your workspace (or null).")
+    async def price(self, info: Info) -> AiModelPrice | None:
+        row = await info.context.loader(CurrentPriceByModelLoader).load(self._key)
+        return AiModelPrice.from_model(row) if row else None
+
+    @classmethod
+    def from_model(cls, row: models.AiModel) -> "AiModel":
+        return cls(
+            id=str(row.id),
+            model_id=row.key,
+            provider=row.provider,
+            display_name=row.display_name,
+            context_window=row.context_window,
+            max_output_tokens=row.max_output_tokens,
+            capabilities=list(row.capabilities),
+            enabled=row.enabled,
+            workspace_owned=row.scope != GLOBAL_SCOPE,
+            _key=row.id,
+        )
+
+
+@strawberry.type(description="One metered LLM call, with its exact cost.")
+class AiUsageEvent(ModelNode):
+    loader_class = AiUsageEventByIdLoader
+    id: relay.NodeID[str]
+    model: str = strawberry.field(description="The model name as reported.")
+    model_id: str = strawberry.field(
+        description="The catalog model it resolved to (the reported name while unknown)."
+    )
+    priced: bool = strawberry.field(
+        description="False while the model or its price is unknown (costUsd is then null)."
+    )
+    operation: str = strawberry.field(description="What the call was for, e.g. reply.")
+    ai_type: str | None = strawberry.field(description="The bot role, e.g. MOUTH, BRAIN.")
+    uncached_input_tokens: int = strawberry.field(description="Input tokens not from cache.")
+    cache_read_tokens: int = strawberry.field(description="Input tokens read from the cache.")
+    cache_write_tokens: int = strawberry.field(
+        description="Input tokens written to the cache (all TTLs)."
+    )
+    cache_write_1h_tokens: int = strawberry.field(
+        description="The part of cacheWriteTokens written with a 1-hour TTL."
+    )
+    output_tokens: int = strawberry.field(description="Output tokens (reasoning included).")
+    total_tokens: int = strawberry.field(description="All tokens: input of each kind and output.")
+    input_tokens_include_cache: bool = strawberry.field(
+        description="The convention of the report: true when its inputTokens included the "
+        "cached tokens (OpenAI style)."
+    )
+    cost_usd: Decimal | None = strawberry.field(
+        description="Exact cost in USD (12 decimal places); null while unpriced."
+    )
+    cache_hit_rate: Decimal | None = strawberry.field(
+        description="cacheRead / (uncached + cacheRead + cacheWrite); null without input."
+    )
+    latency_ms: int | None = strawberry.field(description="How long the call took.")
+    request_id: str | None = strawberry.field(description="The idempotency key it came with.")
+    occurred_at: datetime = strawberry.field(description="When the call happened.")
+    recorded_at: datetime = strawberry.field(description="When Parley recorded it.")
+    reservation_id: strawberry.ID | None = strawberry.field(
+        description="The budget reservation it settled, if any."
+    )
+    _model_pk: strawberry.Private[Any]
+    _price_id: strawberry.Private[Any]
+    _conversation_id: strawberry.Private[Any]
+    _contact_id: strawberry.Private[Any]
+    _message_id: strawberry.Private[Any]
+    _user_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The catalog model, once known.")
+    async def ai_model(self, info: Info) -> AiModel | None:
+        if self._model_pk is None:
+            return None
+        row = await info.context.loader(AiModelByIdLoader).load(self._model_pk)
+        return AiModel.from_model(row) if row else None
+
+    @strawberry.field(description="The price version it was priced with (null while unpriced).")
+    async def price_version(self, info: Info) -> AiModelPrice | None:
+        if self._price_id is None:
+            return None
+        row = await info.context.loader(AiModelPriceByIdLoader).load(self._price_id)
+        return AiModelPrice.from_model(row) if row else None
+
+    @strawberry.field(description="The conversation it was for, if any.")
+    async def conversation(
+        self, info: Info
+    ) -> Annotated["Conversation", strawberry.lazy("api.inbox.types")] | None:
+        from api.inbox.loaders import ConversationByIdLoader
+        from api.inbox.types import Conversation
+
+        row = await info.context.loader(ConversationByIdLoader).load(self._conversation_id)
+        return Conversation.from_model(row) if row else None
+
+    @strawberry.field(description="The contact it was for, if any.")
+    async def contact(
+        self, info: Info
+    ) -> Annotated["Contact", strawberry.lazy("api.inbox.types")] | None:
+        from api.inbox.loaders import ContactByIdLoader
+        from api.inbox.types import Contact
+
+        row = await info.context.loader(ContactByIdLoader).load(self._contact_id)
+        return Contact.from_model(row) if row else None
+
+    @strawberry.field(description="The chat message it produced, if any.")
+    async def chat_message(
+        self, info: Info
+    ) -> Annotated["ChatMessage", strawberry.lazy("api.inbox.types")] | None:
+        from api.inbox.loaders import MessageByIdLoader
+        from api.inbox.types import ChatMessage
+
+        row = await info.context.loader(MessageByIdLoader).load(self._message_id)
+        return ChatMessage.from_model(row) if row else None
+
+    @strawberry.field(description="The member it was made for, if any.")
+    async def user(self, info: Info) -> User | None:
+        if self._user_id is None:
+            return None
+        row = await info.context.loader(UserByIdLoader).load(self._user_id)
+        return User.from_model(row) if row else None
+
+    @classmethod
+    def from_model(cls, row: models.AiUsageEvent) -> "AiUsageEvent":
+        return cls(
+            id=str(row.id),
+            model=row.reported_model,
+            model_id=row.model_key,
+            priced=row.cost_usd is not None,
+            operation=row.operation,
+            ai_type=row.ai_type or None,
+            uncached_input_tokens=row.uncached_input_tokens,
+            cache_read_tokens=row.cache_read_tokens,
+            cache_write_tokens=row.cache_write_tokens,
+            cache_write_1h_tokens=row.cache_write_1h_tokens,
+            output_tokens=row.output_tokens,
+            total_tokens=row.total_tokens,
+            input_tokens_include_cache=row.input_tokens_include_cache,
+            cost_usd=row.cost_usd,
+            cache_hit_rate=service.hit_rate(row),
+            latency_ms=row.latency_ms,
+            request_id=row.request_id,
+            occurred_at=row.occurred_at,
+            recorded_at=row.created_at,
+            reservation_id=strawberry.ID(encode_id("AiBudgetReservation", row.reservation_id))
+            if row.reservation_id
+            else None,
+            _model_pk=row.model_id,
+            _price_id=row.price_id,
+            _conversation_id=row.conversation_id,
+            _contact_id=row.contact_id,
+            _message_id=row.message_id,
+            _user_id=row.user_id,
+        )
+
+
+@strawberry.type(description="This month's AI budget of the workspace (UTC months).")
+class AiBudget:
+    limit_usd: Decimal | None = strawberry.field(description="The monthly budget; null: none.")
+    mode: AiBudgetMode | None = strawberry.field(  # type: ignore[valid-type]
+        description="SOFT or HARD; null without a budget."
+    )
+    spent_usd: Decimal = strawberry.field(description="Recorded cost this month.")
+    reserved_usd: Decimal = strawberry.field(description="Held by unsettled reservations.")
+    remaining_usd: Decimal | None = strawberry.field(
+        description="limit - spent - reserved (never below 0); null without a budget."
+    )
+    period_start: date = strawberry.field(description="The first day of the month.")
+    period_end: date = strawberry.field(description="The first day of the next month.")
+
+    @classmethod
+    def from_state(cls, state: budgets.BudgetState) -> "AiBudget":
+        return cls(
+            limit_usd=state.limit_usd,
+            mode=state.mode,
+            spent_usd=state.spent_usd,
+            reserved_usd=state.reserved_usd,
+            remaining_usd=state.remaining_usd,
+            period_start=state.period_start,
+            period_end=state.period_end,
+        )
+
+
+@strawberry.type(description="Worst-case cost held against the budget for one call.")
+class AiBudgetReservation:
+    id: strawberry.ID = strawberry.field(
+        description="Pass it as reservationId when recording the call."
+    )
+    model_id: str = strawberry.field(description="The catalog model reserved for.")
+    amount_usd: Decimal = strawberry.field(description="The amount held.")
+    status: AiBudgetReservationStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Active until settled, released or expired."
+    )
+    expires_at: datetime = strawberry.field(description="When an unsettled hold is released.")
+
+    @classmethod
+    def from_model(cls, row: models.AiBudgetReservation) -> "AiBudgetReservation":
+        return cls(
+            id=strawberry.ID(encode_id("AiBudgetReservation", row.id)),
+            model_id=row.model_key,
+            amount_usd=budgets.from_pico(row.amount_pico),
+            status=row.status,
+            expires_at=row.expires_at,
+        )
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+
+@strawberry.input(description="Narrow the model catalog.")
+class AiModelFilter:
+    search: str | None = strawberry.field(
+        default=None, description="The id or display name contains this."
+    )
+    provider: str | None = strawberry.field(default=None, description="Only this provider.")
+
+
+@strawberry.input(description="One LLM call as a bot worker reports it.")
+class RecordAiUsageInput:
+    model: str = strawberry.field(description="The model's id or one of its aliases.")
+    operation: str = strawberry.field(description="What it was for: reply, lead_scoring …")
+    input_tokens_include_cache: bool = strawberry.field(
+        description="True when inputTokens includes the cached tokens (OpenAI style); false "
+        "when cache reads and writes are reported beside it (Anthropic style)."
+    )
+    ai_type: str | None = strawberry.field(default=None, description="The bot role: MOUTH …")
+    input_tokens: int = strawberry.field(default=0, description="Input tokens as reported.")
+    output_tokens: int = strawberry.field(default=0, description="Output tokens.")
+    cache_read_tokens: int = strawberry.field(default=0, description="Cache-read tokens.")
+    cache_write_tokens: int = strawberry.field(default=0, description="Cache-write tokens.")
+    cache_write_1h_tokens: int = strawberry.field(
+        default=0, description="The part of cacheWriteTokens written with a 1-hour TTL."
+    )
+    latency_ms: int | None = strawberry.field(default=None, description="How long it took.")
+    request_id: str | None = strawberry.field(
+        default=None, description="Idempotency key: the same id is recorded once."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it happened (default now)."
+    )
+    conversation_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The conversation it was for."
+    )
+    message_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The chat message it produced."
+    )
+    contact_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The contact it was for (default: the conversation's)."
+    )
+    user_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The member it was made for."
+    )
+    reservation_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The budget reservation this call settles."
+    )
+
+
+@strawberry.input(description="Many LLM calls at once (at most 1000).")
+class RecordAiUsageBatchInput:
+    events: list[RecordAiUsageInput] = strawberry.field(description="The calls, in order.")
+
+
+@strawberry.input(description="Hold the worst-case cost of a call before making it.")
+class ReserveAiBudgetInput:
+    model: str = strawberry.field(description="The model's id or one of its aliases.")
+    max_input_tokens: int = strawberry.field(description="The most input tokens it can use.")
+    max_output_tokens: int = strawberry.field(description="The most output tokens it can use.")
+    ttl_seconds: int | None = strawberry.field(
+        default=None, description="Released unless settled within this (default 600, max 3600)."
+    )
+
+
+@strawberry.input(description="Give back a reservation whose call was not made.")
+class ReleaseAiBudgetInput:
+    reservation_id: strawberry.ID = strawberry.field(description="The reservation.")
+
+
+@strawberry.input(description="Set the workspace's monthly AI budget.")
+class SetAiBudgetInput:
+    amount_usd: Decimal = strawberry.field(description="USD a calendar month (UTC).")
+    mode: AiBudgetMode = strawberry.field(  # type: ignore[valid-type]
+        description="SOFT (announce thresholds) or HARD (refuse overshoot)."
+    )
+
+
+@strawberry.input(description="Prices in USD per million tokens.")
+class AiModelPricesInput:
+    input_per_mtok: Decimal = strawberry.field(description="Uncached input tokens.")
+    output_per_mtok: Decimal = strawberry.field(description="Output tokens.")
+    cache_read_per_mtok: Decimal | None = strawberry.field(
+        default=None, description="Cache reads (null: the input price)."
+    )
+    cache_write_per_mtok: Decimal | None = strawberry.field(
+        default=None, description="Cache writes (null: the input price)."
+    )
+    cache_write_1h_per_mtok: Decimal | None = strawberry.field(
+        default=None, description="1-hour cache writes (null: the cache-write price)."
+    )
+
+
+@strawberry.input(description="Add your workspace's own model (self-hosted, fine-tuned …).")
+class AddAiModelInput:
+    model_id: str = strawberry.field(description="The id usage reports will name.")
+    provider: str = strawberry.field(description="Who serves it.")
+    prices: AiModelPricesInput = strawberry.field(description="Its prices.")
+    display_name: str | None = strawberry.field(default=None, description="A readable name.")
+    context_window: int | None = strawberry.field(default=None, description="Most input tokens.")
+    max_output_tokens: int | None = strawberry.field(
+        default=None, description="Most output tokens."
+    )
+    capabilities: list[str] = strawberry.field(default_factory=list, description="Features.")
+    aliases: list[str] = strawberry.field(default_factory=list, description="Other names.")
+    effective_from: datetime | None = strawberry.field(
+        default=None, description="Prices in force from (default: for all usage, past too)."
+    )
+
+
+@strawberry.input(description="A new price version for your workspace (a negotiated rate).")
+class SetAiModelPriceInput:
+    model_id: str = strawberry.field(description="The model's id or one of its aliases.")
+    prices: AiModelPricesInput = strawberry.field(description="The prices.")
+    effective_from: datetime | None = strawberry.field(
+        default=None, description="In force from (default now)."
+    )
+
+
+# --- payloads and results -------------------------------------------------------------------
+
+
+@strawberry.type(description="The recorded call.")
+class RecordAiUsagePayload:
+    usage: AiUsageEvent = strawberry.field(description="The usage event.")
+    created: bool = strawberry.field(
+        description="False when its requestId was recorded before (the first record)."
+    )
+
+
+RecordAiUsageResult = Annotated[
+    RecordAiUsagePayload | ValidationError | NotFoundError | ConflictError | QuotaExceededError,
+    strawberry.union("RecordAiUsageResult", description="The usage event, or why not."),
+]
+
+
+@strawberry.type(description="One result per reported call, in input order.")
+class RecordAiUsageBatchPayload:
+    results: list[RecordAiUsageResult] = strawberry.field(
+        description="Each call's usage event or error (calls are independent)."
+    )
+    recorded: int = strawberry.field(description="How many calls were recorded (or found).")
+    failed: int = strawberry.field(description="How many calls failed.")
+
+
+RecordAiUsageBatchResult = Annotated[
+    RecordAiUsageBatchPayload | ValidationError,
+    strawberry.union("RecordAiUsageBatchResult", description="Per-call results, or why not."),
+]
+
+
+@strawberry.type(description="The reservation made.")
+class ReserveAiBudgetPayload:
+    reservation: AiBudgetReservation = strawberry.field(description="The hold.")
+
+
+ReserveAiBudgetResult = Annotated[
+    ReserveAiBudgetPayload | ValidationError | NotFoundError | QuotaExceededError,
+    strawberry.union("ReserveAiBudgetResult", description="The reservation, or why not."),
+]
+
+
+@strawberry.type(description="The reservation released.")
+class ReleaseAiBudgetPayload:
+    reservation: AiBudgetReservation = strawberry.field(description="The released hold.")
+
+
+ReleaseAiBudgetResult = Annotated[
+    ReleaseAiBudgetPayload | ValidationError | NotFoundError | ConflictError,
+    strawberry.union("ReleaseAiBudgetResult", description="The reservation, or why not."),
+]
+
+
+@strawberry.type(description="The budget set.")
+class SetAiBudgetPayload:
+    budget: AiBudget = strawberry.field(description="This month's budget.")
+
+
+SetAiBudgetResult = Annotated[
+    SetAiBudgetPayload | ValidationError,
+    strawberry.union("SetAiBudgetResult", description="The budget, or why not."),
+]
+
+
+@strawberry.type(description="The model added.")
+class AddAiModelPayload:
+    ai_model: AiModel = strawberry.field(description="The new model.")
+    repriced_events: int = strawberry.field(
+        description="Unpriced usage events of the workspace priced by it."
+    )
+
+
+AddAiModelResult = Annotated[
+    AddAiModelPayload | ValidationError | ConflictError,
+    strawberry.union("AddAiModelResult", description="The model, or why not."),
+]
+
+
+@strawberry.type(description="The price version added.")
+class SetAiModelPricePayload:
+    ai_model: AiModel = strawberry.field(description="The model.")
+    price: AiModelPrice = strawberry.field(description="The new price version.")
+    repriced_events: int = strawberry.field(
+        description="Unpriced usage events of the workspace priced by it."
+    )
+
+
+SetAiModelPriceResult = Annotated[
+    SetAiModelPricePayload | ValidationError | NotFoundError,
+    strawberry.union("SetAiModelPriceResult", description="The price, or why not."),
+]
+
+ERROR_TYPES: dict[type[errors.DomainError], type[Error]] = {
+    errors.BadInput: ValidationError,
+    errors.NotFound: NotFoundError,
+    errors.Conflict: ConflictError,
+    errors.QuotaExceeded: QuotaExceededError,
+}
+
+
+def error_of(exception: errors.DomainError) -> Any:
+    """The union member for a domain error inside a list (no ExceptionHandler there)."""
+    error_type = ERROR_TYPES.get(type(exception), ValidationError)
+    return error_type(
+        message=exception.message, code=ErrorCode(exception.code), field=exception.field
+    )
