@@ -43,7 +43,7 @@ class DemoCredentials:
             f"  API key:  {self.api_key}\n"
             "  try:      curl -H 'Authorization: Bearer <API key>' -H 'content-type: "
             'application/json\' -d \'{"query":"{ viewer { role } }"}\' '
-            "http://127.0.0.1:8000/graphql"
+            "http://127.0.0.1:8000/graphql  (or the --port you serve on)"
         )
 
 
