@@ -24,6 +24,8 @@ from api.tenancy.mutations import TenancyMutations
 from api.tenancy.queries import TenancyQueries
 from api.usage.mutations import UsageMutations
 from api.usage.queries import UsageQueries
+from api.usage.subscriptions import UsageSubscriptions
+from api.usage.types import USAGE_SCALARS
 
 
 @strawberry.type(description="Everything a client can read.")
@@ -37,7 +39,7 @@ class Mutation(TenancyMutations, InboxMutations, UsageMutations):
 
 
 @strawberry.type(description="Live updates over WebSocket (graphql-transport-ws or graphql-ws).")
-class Subscription(InboxSubscriptions):
+class Subscription(InboxSubscriptions, UsageSubscriptions):
     pass
 
 
@@ -60,7 +62,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         exception_handlers=EXCEPTION_HANDLERS,
-        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        config=StrawberryConfig(scalar_map={**SCALAR_MAP, **USAGE_SCALARS}),
         # factories: strawberry builds fresh extensions per operation. The limit rules are
         # built once, so that ValidationCache (keyed by the rule classes) hits; the parser
         # and validation caches live at module level, shared across requests.

@@ -219,6 +219,9 @@ class AiUsageEvent(WorkspaceModel):
     cost_usd = fields.DecimalField(
         max_digits=COST_MAX_DIGITS, decimal_places=COST_DECIMAL_PLACES, null=True
     )
+    # the same cost in integer pico-USD (1e-12 USD), null while unpriced: SQL sums of it
+    # are exact on both databases (SQLite keeps decimals as text, its SUM goes via floats)
+    cost_pico = fields.BigIntField(null=True)
     reservation: fields.ForeignKeyNullableRelation[AiBudgetReservation] = fields.ForeignKeyField(
         "models.AiBudgetReservation", related_name=False, null=True, on_delete=fields.SET_NULL
     )
@@ -249,8 +252,10 @@ class AiUsageEvent(WorkspaceModel):
 
 # Daily sums per (workspace, UTC day, model, provider, operation, AI type), updated in the
 # recording transaction: analytics read these instead of scanning events. Integer sums
-# are bumped with `UPDATE … SET x = x + n`; the money sum is added in Python under the row
-# lock (SQLite keeps decimals as text). `ai_type` is "" when the report named none.
+# are bumped with `UPDATE … SET x = x + n`; the decimal money sum is added in Python under
+# the row lock (SQLite keeps decimals as text), and `cost_pico` carries the same sum in
+# integer pico-USD, which analytics SUM exactly in SQL. `ai_type` is "" when the report
+# named none.
 class AiUsageDaily(WorkspaceModel):
     day = fields.DateField()
     model_key = fields.CharField(max_length=200)
@@ -266,6 +271,7 @@ class AiUsageDaily(WorkspaceModel):
     cost_usd = fields.DecimalField(
         max_digits=COST_MAX_DIGITS, decimal_places=COST_DECIMAL_PLACES, default=Decimal(0)
     )
+    cost_pico = fields.BigIntField(default=0)
     latency_sum_ms = fields.BigIntField(default=0)
     latency_count = fields.BigIntField(default=0)
 

@@ -1,13 +1,27 @@
-"""Usage queries: the model catalog and the budget."""
+"""Usage queries: the model catalog, the budget, the recorded calls and analytics."""
 
 import strawberry
 from strawberry import relay
 
 from api.core.connections import connection_of
 from api.core.context import Info
+from api.core.ids import decode_optional_id
 from api.core.permissions import CanRead
-from api.usage import budgets, service
-from api.usage.types import AiBudget, AiModel, AiModelFilter
+from api.usage import analytics, budgets, service
+from api.usage.subscriptions import current_usage
+from api.usage.types import (
+    AiBudget,
+    AiModel,
+    AiModelFilter,
+    AiUsageEvent,
+    AiUsageEventFilter,
+    CostToServe,
+    DateRangeInput,
+    ModelComparisonRow,
+    UsageDimension,
+    UsageSummary,
+    UsageTotals,
+)
 
 
 @strawberry.type
@@ -51,3 +65,84 @@ class UsageQueries:
         return AiBudget.from_state(
             await budgets.budget_state(workspace_id=info.context.workspace_id)
         )
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="The recorded LLM calls, newest first (by occurredAt).",
+    )
+    async def ai_usage_events(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: AiUsageEventFilter | None = None,
+    ) -> relay.Connection[AiUsageEvent]:
+        where = filter or AiUsageEventFilter()
+        page = await service.list_usage_events(
+            workspace_id=info.context.workspace_id,
+            conversation_id=decode_optional_id(
+                where.conversation_id, "Conversation", field="filter.conversationId"
+            ),
+            model=where.model,
+            operation=where.operation,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            maximum=info.context.settings.max_page_size,
+        )
+        return connection_of(page, AiUsageEvent.from_model)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="AI usage of a range grouped by time and/or dimensions, and its total. "
+        "Time, model, provider, operation and AI type come from daily rollups; user, "
+        "conversation, contact and AI state from the calls. `top`: only the N costliest "
+        "groups (ties: more requests), at most 1000. Ranges span at most 400 days.",
+    )
+    async def usage_summary(
+        self,
+        info: Info,
+        range: DateRangeInput,
+        group_by: list[UsageDimension] | None = None,  # type: ignore[valid-type]
+        top: int | None = None,
+    ) -> UsageSummary:
+        summary = await analytics.usage_summary(
+            workspace_id=info.context.workspace_id,
+            start=range.from_,
+            end=range.to,
+            group_by=group_by or [],
+            top=top,
+        )
+        return UsageSummary.from_summary(summary)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Per model over a range (costliest first): usage, conversations, "
+        "messages, response time, conversions and cost per conversion — the A/B view.",
+    )
+    async def model_comparison(self, info: Info, range: DateRangeInput) -> list[ModelComparisonRow]:
+        rows = await analytics.model_comparison(
+            workspace_id=info.context.workspace_id, start=range.from_, end=range.to
+        )
+        return [ModelComparisonRow.from_stats(row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="AI cost per conversation, per qualified lead and per conversion over a range.",
+    )
+    async def cost_to_serve(self, info: Info, range: DateRangeInput) -> CostToServe:
+        result = await analytics.cost_to_serve(
+            workspace_id=info.context.workspace_id, start=range.from_, end=range.to
+        )
+        return CostToServe.from_result(result)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="This calendar month's (UTC) running totals, as usageUpdated pushes "
+        "them; pass its cursor to `usageUpdated(after:)` to follow on without a gap.",
+    )
+    async def current_usage(self, info: Info) -> UsageTotals:
+        return await current_usage(info.context.workspace_id)

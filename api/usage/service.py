@@ -647,6 +647,7 @@ async def bump_daily(db: BaseDBAsyncClient, key: dict[str, Any], delta: DailyDel
         "output_tokens": delta.output,
         "latency_sum_ms": delta.latency_sum,
         "latency_count": delta.latency_count,
+        "cost_pico": budgets.to_pico(delta.cost),
     }
     for _ in range(3):
         updated = await (
@@ -790,6 +791,7 @@ async def write_usage(
         request_id=checked.request_id,
         occurred_at=checked.occurred_at,
         cost_usd=priced.cost,
+        cost_pico=budgets.to_pico(priced.cost) if priced.cost is not None else None,
         reservation_id=report.reservation_id,
     )
     charge = await budgets.charge(
@@ -1030,6 +1032,7 @@ async def _price_event(
                 provider=model.provider,
                 price_id=price.id,
                 cost_usd=cost,
+                cost_pico=budgets.to_pico(cost),
             )
         )
         if not claimed:
@@ -1064,3 +1067,35 @@ async def _price_event(
             payload=usage_payload(event),
         )
     return [*threshold_events, repriced]
+
+
+# --- listing usage events -----------------------------------------------------------------
+
+BY_OCCURRED = SortKey((("occurred_at", "datetime"), ("id", "uuid")), descending=True)
+
+
+async def list_usage_events(
+    *,
+    workspace_id: UUID,
+    conversation_id: UUID | None = None,
+    model: str | None = None,
+    operation: str | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    maximum: int = 100,
+) -> Page[models.AiUsageEvent]:
+    """The workspace's recorded calls, newest first (keyset on occurred_at, id). `model`
+    may be an alias: it matches the model it resolves to (or, unknown, the name itself)."""
+    query = models.AiUsageEvent.filter(workspace_id=workspace_id)
+    if conversation_id is not None:
+        query = query.filter(conversation_id=conversation_id)
+    if model is not None and model.strip():
+        resolved = await resolve_model(workspace_id, model.strip())
+        query = query.filter(model_key=resolved.key if resolved else model.strip())
+    if operation is not None and operation.strip():
+        query = query.filter(operation=operation.strip())
+    return await keyset_page(
+        query, BY_OCCURRED, first=first, after=after, last=last, before=before, maximum=maximum
+    )
