@@ -234,11 +234,10 @@ async def test_budget_needs_admin_and_validates(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # PostgreSQL only
 async def test_concurrent_reservations_from_two_processes_never_overshoot(
     database_url: str, tenant: Tenant
 ) -> None:
-    if not database_url.startswith("postgres"):
-        pytest.skip("the two-process race runs against PostgreSQL")
     # given a HARD budget of $0.035: floor(0.035 / 0.00175) = 20 worst cases
     await budgets.set_budget(
         workspace_id=tenant.id, amount_usd=Decimal("0.035"), mode=BudgetMode.HARD
