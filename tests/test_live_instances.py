@@ -21,10 +21,10 @@ from tests.core.redis_server import RedisServer, free_port, require_redis_server
 from tests.inbox import seed
 from tests.servers import parley_server
 from tests.services import require_redis
-from tests.ws import asgi_socket, server_socket
+from tests.ws import asgi_socket, message_cursor, server_socket
 
-MESSAGE_ADDED = """subscription($conversationId: ID!) {
-  messageAdded(conversationId: $conversationId) { seq content } }"""
+MESSAGE_ADDED = """subscription($conversationId: ID!, $after: String) {
+  messageAdded(conversationId: $conversationId, after: $after) { seq content } }"""
 TEST_SECRET = "test-secret-key-0123456789"
 SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename } }"""
 
@@ -57,8 +57,9 @@ async def test_a_message_sent_through_one_instance_reaches_a_subscriber_on_anoth
         server_socket(b) as ws,  # and a subscriber on instance B
     ):
         assert (await ws.init(key))["type"] == "connection_ack"
-        await ws.subscribe(MESSAGE_ADDED, {"conversationId": conversation_id})
-        await asyncio.sleep(0.3)
+        await ws.subscribe(
+            MESSAGE_ADDED, {"conversationId": conversation_id, "after": message_cursor()}
+        )
         # when messages are sent through instance A
         async with httpx.AsyncClient(base_url=a) as http:
             for n in range(3):
@@ -99,9 +100,12 @@ async def test_every_message_survives_a_redis_restart_exactly_once(
             async with asgi_socket(app) as ws:
                 await ws.init(tenant.keys[Role.VIEWER])
                 await ws.subscribe(
-                    MESSAGE_ADDED, {"conversationId": encode_id("Conversation", conversation.id)}
+                    MESSAGE_ADDED,
+                    {
+                        "conversationId": encode_id("Conversation", conversation.id),
+                        "after": message_cursor(),
+                    },
                 )
-                await asyncio.sleep(0.2)
 
                 async def send(label: str) -> None:
                     for n in range(5):
@@ -140,7 +144,9 @@ async def test_shutting_down_completes_open_subscriptions(database_url: str) -> 
         operation = await ws.subscribe(
             MESSAGE_ADDED, {"conversationId": encode_id("Conversation", conversation.id)}
         )
-        await asyncio.sleep(0.1)
+        async with asyncio.timeout(5):  # until the subscription is listening
+            while not app.state.broadcast.subscriber_count():
+                await asyncio.sleep(0.01)
         # when the server shuts down
         await manager.__aexit__(None, None, None)
         # then the client is told the subscription is complete

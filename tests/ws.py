@@ -6,11 +6,14 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
+from uuid import UUID
 
 import httpx
 from httpx_ws import aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from starlette.applications import Starlette
+
+import models
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -122,3 +125,19 @@ async def server_socket(
     url = base_url.replace("http://", "ws://") + "/graphql"
     async with connect(url, subprotocols=[protocol]) as connection:  # type: ignore[list-item]
         yield GraphQLSocket(_WebsocketsAdapter(connection), protocol)
+
+
+async def event_cursor(workspace_id: UUID) -> str:
+    """The cursor of the workspace's newest event: subscribing `after` it receives
+    everything committed from now on, however long the subscription takes to start."""
+    from api.inbox.subscriptions import BY_EVENT_SEQ
+
+    workspace = await models.Workspace.get(id=workspace_id)
+    return BY_EVENT_SEQ.encode_values([workspace.last_event_seq])
+
+
+def message_cursor(seq: int = 0) -> str:
+    """The cursor of message `seq` of a conversation (0: before the first)."""
+    from api.inbox.service import BY_SEQ
+
+    return BY_SEQ.encode_values([seq])

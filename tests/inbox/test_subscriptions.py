@@ -15,7 +15,7 @@ from models.enums import ConversationStatus, MessageRole, Role
 from tests.conftest import Tenant
 from tests.graphql import GraphQLClient
 from tests.inbox import seed
-from tests.ws import LEGACY_WS, asgi_socket
+from tests.ws import LEGACY_WS, asgi_socket, event_cursor, message_cursor
 
 MESSAGE_ADDED = """subscription($conversationId: ID!, $after: String) {
   messageAdded(conversationId: $conversationId, after: $after) { seq content role cursor }
@@ -55,9 +55,12 @@ async def test_a_new_message_reaches_the_subscriber(
     async with asgi_socket(app) as ws:
         assert (await ws.init(tenant.keys[Role.VIEWER]))["type"] == "connection_ack"
         await ws.subscribe(
-            MESSAGE_ADDED, {"conversationId": seed.gid("Conversation", conversation.id)}
+            MESSAGE_ADDED,
+            {
+                "conversationId": seed.gid("Conversation", conversation.id),
+                "after": message_cursor(),
+            },
         )
-        await asyncio.sleep(0.1)  # the subscription is live once it has subscribed
         # when a message is sent over HTTP
         await send(agent, conversation, "Is the villa free in June?")
         # then the subscriber receives it
@@ -132,8 +135,7 @@ async def test_inbox_events_follow_every_change_in_commit_order(
 ) -> None:
     async with asgi_socket(app) as ws:
         await ws.init(tenant.keys[Role.VIEWER])
-        await ws.subscribe(INBOX_EVENTS)
-        await asyncio.sleep(0.1)
+        await ws.subscribe(INBOX_EVENTS, {"after": await event_cursor(tenant.id)})
         # when a contact is created, a conversation started, a message sent, status changed
         contact = await seed.contact(tenant, "Rina")
         conversation = await seed.conversation(tenant, contact)
@@ -203,8 +205,7 @@ async def test_a_subscriber_never_sees_another_workspaces_events(
 ) -> None:
     async with asgi_socket(app) as ws:
         await ws.init(other_tenant.keys[Role.VIEWER])
-        await ws.subscribe(INBOX_EVENTS)
-        await asyncio.sleep(0.1)
+        await ws.subscribe(INBOX_EVENTS, {"after": await event_cursor(other_tenant.id)})
         # when Acme works its inbox, then Globex hears nothing; its own change does arrive
         await seed.message(tenant, await seed.conversation(tenant), "acme secret")
         await seed.contact(other_tenant, "Globex lead")
@@ -262,9 +263,12 @@ async def test_the_legacy_protocol_works_and_refuses_without_credentials(
     async with asgi_socket(app, LEGACY_WS) as ws:
         assert (await ws.init(tenant.keys[Role.VIEWER]))["type"] == "connection_ack"
         await ws.subscribe(
-            MESSAGE_ADDED, {"conversationId": seed.gid("Conversation", conversation.id)}
+            MESSAGE_ADDED,
+            {
+                "conversationId": seed.gid("Conversation", conversation.id),
+                "after": message_cursor(),
+            },
         )
-        await asyncio.sleep(0.1)
         await seed.message(tenant, conversation, "legacy hello")
         assert (await ws.next_data())["messageAdded"]["content"] == "legacy hello"
 
@@ -329,8 +333,10 @@ async def test_a_concurrent_burst_across_conversations_arrives_gap_free(
     conversations = [await seed.conversation(tenant) for _ in range(4)]
     async with asgi_socket(app) as ws:
         await ws.init(tenant.keys[Role.VIEWER])
-        await ws.subscribe(INBOX_EVENTS, {"filter": {"types": ["MESSAGE_CREATED"]}})
-        await asyncio.sleep(0.1)
+        await ws.subscribe(
+            INBOX_EVENTS,
+            {"after": await event_cursor(tenant.id), "filter": {"types": ["MESSAGE_CREATED"]}},
+        )
         await asyncio.gather(
             *(
                 seed.message(tenant, c, f"{i}-{n}", role=MessageRole.USER)

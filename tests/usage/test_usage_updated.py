@@ -1,7 +1,6 @@
 """usageUpdated over WebSocket: the month's totals after a recording, coalesced under
 bursts, resumable from a cursor, per workspace; currentUsage; aiUsageEvents."""
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,7 @@ from tests.conftest import Tenant
 from tests.graphql import GraphQLClient, error_codes
 from tests.inbox import seed
 from tests.usage.helpers import HAIKU_3
-from tests.ws import GraphQLSocket, asgi_socket
+from tests.ws import GraphQLSocket, asgi_socket, event_cursor
 
 USAGE_UPDATED = """subscription($after: String) {
   usageUpdated(after: $after) {
@@ -59,14 +58,13 @@ async def month_totals(tenant: Tenant) -> tuple[int, Decimal]:
 async def subscribed(ws: GraphQLSocket, token: str, after: str | None = None) -> None:
     assert (await ws.init(token))["type"] == "connection_ack"
     await ws.subscribe(USAGE_UPDATED, {"after": after})
-    await asyncio.sleep(0.1)  # live once it has subscribed
 
 
 async def test_a_recording_pushes_the_months_totals(app: Starlette, tenant: Tenant) -> None:
     # given a subscriber and a $10 budget
     await budgets.set_budget(workspace_id=tenant.id, amount_usd=Decimal(10), mode=BudgetMode.SOFT)
     async with asgi_socket(app) as ws:
-        await subscribed(ws, tenant.keys[Role.VIEWER])
+        await subscribed(ws, tenant.keys[Role.VIEWER], await event_cursor(tenant.id))
         # when a call is recorded: 1000 input at $0.25, 100 output at $1.25 per MTok
         await record(tenant, 1)
         # then the totals of the month arrive: $0.000375, 0.00375 % of the budget
@@ -90,7 +88,7 @@ async def test_a_burst_is_coalesced_into_a_few_pushes_ending_with_the_true_total
 ) -> None:
     # given a subscriber
     async with asgi_socket(app) as ws:
-        await subscribed(ws, tenant.keys[Role.VIEWER])
+        await subscribed(ws, tenant.keys[Role.VIEWER], await event_cursor(tenant.id))
         # when 30 calls are recorded as fast as possible
         for n in range(30):
             await record(tenant, n, output_tokens=100 + n)
