@@ -221,7 +221,8 @@ async def create_contact(*, workspace_id: UUID, data: ContactFields) -> models.C
                 type="contact.created",
                 payload=contact_payload(contact),
             )
-    except IntegrityError:  # a concurrent insert won the unique constraint
+    except IntegrityError:  # a concurrent insert won the unique constraint: name the field
+        await _check_contact_unique(workspace_id, values)
         raise Conflict("Another contact has this phone or email.", field="phone") from None
     await events.publish(event)
     return contact
@@ -252,7 +253,8 @@ async def update_contact(
                 type="contact.updated",
                 payload=contact_payload(contact),
             )
-    except IntegrityError:
+    except IntegrityError:  # a concurrent write won the unique constraint: name the field
+        await _check_contact_unique(workspace_id, values, exclude=contact_id)
         raise Conflict("Another contact has this phone or email.", field="phone") from None
     await events.publish(event)
     return contact

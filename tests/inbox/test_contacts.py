@@ -1,6 +1,7 @@
 """createContact and updateContact over HTTP: payloads, read-back, and every expected
 failure as data (with the right `code` and `field`), writing nothing when they fail."""
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -362,3 +363,23 @@ async def test_contact_mutations_need_an_agent_and_credentials(
         assert error_codes(updated) == [code] and updated["data"] is None
     assert await seed.row_counts(tenant) == before
     assert (await models.Contact.get(id=contact.id)).name == "Dewi"
+
+
+async def test_concurrent_creates_with_one_email_make_one_contact_and_name_the_field(
+    agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # when six agents create a contact with the same e-mail at the same moment
+    results = await asyncio.gather(
+        *(
+            agent.data(
+                CREATE_CONTACT, {"input": {"name": f"Lead {n}", "email": "race@example.com"}}
+            )
+            for n in range(6)
+        )
+    )
+    outcomes = [result["createContact"] for result in results]
+    # then exactly one is created, and every other is a conflict on the e-mail
+    assert [o["__typename"] for o in outcomes].count("CreateContactPayload") == 1
+    conflicts = [o for o in outcomes if o["__typename"] != "CreateContactPayload"]
+    assert {(o["__typename"], o["field"]) for o in conflicts} == {("ConflictError", "email")}
+    assert await models.Contact.filter(workspace_id=tenant.id).count() == 1
