@@ -387,9 +387,16 @@ async def set_budget(
             .update(limit_pico=limit, mode=mode, updated_at=now)
         )
         if not updated:
-            async with in_transaction():
-                await models.AiBudget.create(
-                    using_db=db, workspace_id=workspace_id, limit_pico=limit, mode=mode
+            try:
+                async with in_transaction():  # a savepoint: a lost race leaves db usable
+                    await models.AiBudget.create(
+                        using_db=db, workspace_id=workspace_id, limit_pico=limit, mode=mode
+                    )
+            except IntegrityError:  # a concurrent first setAiBudget created it: ours wins
+                await (
+                    models.AiBudget.filter(workspace_id=workspace_id)
+                    .using_db(db)
+                    .update(limit_pico=limit, mode=mode, updated_at=now)
                 )
         period = await period_for(db, workspace_id, period_start_of(now))
         period = (

@@ -233,6 +233,24 @@ async def test_budget_needs_admin_and_validates(
     assert (budget["limitUsd"], budget["mode"], budget["remainingUsd"]) == (None, None, None)
 
 
+async def test_concurrent_first_budgets_all_succeed_and_leave_one_setting(
+    client: GraphQLClient, tenant: Tenant
+) -> None:
+    # when five admins set the workspace's first budget at the same moment
+    admin = client.as_(tenant.keys[Role.ADMIN])
+    results = await asyncio.gather(
+        *(
+            admin.data(SET_BUDGET, {"input": {"amountUsd": str(10 + n), "mode": "HARD"}})
+            for n in range(5)
+        )
+    )
+    # then none fails, and one setting remains, one of theirs
+    assert {r["setAiBudget"]["__typename"] for r in results} == {"SetAiBudgetPayload"}
+    settings = await models.AiBudget.filter(workspace_id=tenant.id)
+    assert len(settings) == 1
+    assert settings[0].limit_pico in {budgets.to_pico(Decimal(10 + n)) for n in range(5)}
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # PostgreSQL only
 async def test_concurrent_reservations_from_two_processes_never_overshoot(
