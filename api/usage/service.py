@@ -91,18 +91,48 @@ async def price_at(
 ) -> models.AiModelPrice | None:
     """The price version in force at `at`: the workspace's negotiated rate, else the list
     price; the latest `effective_from` not after `at`."""
+    versions = await models.AiModelPrice.filter(
+        Q(workspace_id=workspace_id) | Q(workspace_id=None),
+        model_id=model_id,
+        effective_from__lte=at,
+    ).using_db(db)
+    return in_force(versions, workspace_id, at)
+
+
+def in_force(
+    versions: Iterable[models.AiModelPrice], workspace_id: UUID, at: datetime
+) -> models.AiModelPrice | None:
+    """Of a model's price versions, the one in force at `at` for the workspace: its own
+    rate first, else the list price; the latest `effective_from` not after `at` (ties: the
+    version created last)."""
     for owner in (workspace_id, None):
-        row = (
-            await models.AiModelPrice.filter(
-                model_id=model_id, workspace_id=owner, effective_from__lte=at
-            )
-            .using_db(db)
-            .order_by("-effective_from", "-created_at")
-            .first()
-        )
-        if row is not None:
-            return row
+        candidates = [v for v in versions if v.workspace_id == owner and v.effective_from <= at]
+        if candidates:
+            return max(candidates, key=lambda v: (v.effective_from, v.created_at))
     return None
+
+
+class PriceBook:
+    """Model and price lookups of one workspace, remembered for one batch of reports (a
+    batch of 1000 calls names a handful of models; without this, each call looked its
+    model and prices up again)."""
+
+    def __init__(self, workspace_id: UUID) -> None:
+        self.workspace_id = workspace_id
+        self._models: dict[str, models.AiModel | None] = {}
+        self._versions: dict[UUID, list[models.AiModelPrice]] = {}
+
+    async def model(self, name: str) -> models.AiModel | None:
+        if name not in self._models:
+            self._models[name] = await resolve_model(self.workspace_id, name)
+        return self._models[name]
+
+    async def price(self, model_id: UUID, at: datetime) -> models.AiModelPrice | None:
+        if model_id not in self._versions:
+            self._versions[model_id] = await models.AiModelPrice.filter(
+                Q(workspace_id=self.workspace_id) | Q(workspace_id=None), model_id=model_id
+            )
+        return in_force(self._versions[model_id], self.workspace_id, at)
 
 
 def prices_of(row: models.AiModelPrice) -> ModelPrices:
@@ -546,11 +576,14 @@ class Priced:
         return self.model.key if self.model else None
 
 
-async def price_report(workspace_id: UUID, checked: CheckedReport) -> Priced:
-    model = await resolve_model(workspace_id, checked.model)
+async def price_report(
+    workspace_id: UUID, checked: CheckedReport, book: PriceBook | None = None
+) -> Priced:
+    book = book or PriceBook(workspace_id)
+    model = await book.model(checked.model)
     if model is None:
         return Priced(None, None, None)
-    price = await price_at(workspace_id, model.id, checked.occurred_at)
+    price = await book.price(model.id, checked.occurred_at)
     if price is None:
         return Priced(model, None, None)
     cost = cost_of(checked.tokens, prices_of(price), checked.report.cache_write_1h_tokens)
@@ -827,7 +860,9 @@ async def existing_usage(workspace_id: UUID, request_id: str | None) -> models.A
     return await models.AiUsageEvent.get_or_none(workspace_id=workspace_id, request_id=request_id)
 
 
-async def record_usage(*, workspace_id: UUID, report: UsageReport) -> Recorded:
+async def record_usage(
+    *, workspace_id: UUID, report: UsageReport, book: PriceBook | None = None
+) -> Recorded:
     """Record one call (idempotent by requestId: the same id returns the first record, also
     under concurrent identical calls, through the unique (workspace, request_id))."""
     checked = check_report(report)
@@ -835,7 +870,7 @@ async def record_usage(*, workspace_id: UUID, report: UsageReport) -> Recorded:
     if earlier is not None:
         return Recorded(event=earlier, created=False)
     conversation_id, contact_id, message_id = await _references(workspace_id, report)
-    priced = await price_report(workspace_id, checked)
+    priced = await price_report(workspace_id, checked, book)
     try:
         async with in_transaction() as db:
             await lock_owners(db, conversation_id=conversation_id, contact_id=contact_id)
@@ -866,12 +901,13 @@ async def record_usage_batch(
     if len(reports) > MAX_BATCH:
         raise BadInput(f"At most {MAX_BATCH} events a batch.", field="events")
     results: list[Recorded | DomainError] = []
+    book = PriceBook(workspace_id)
     for report in reports:
         if isinstance(report, DomainError):
             results.append(report)
             continue
         try:
-            results.append(await record_usage(workspace_id=workspace_id, report=report))
+            results.append(await record_usage(workspace_id=workspace_id, report=report, book=book))
         except DomainError as error:
             results.append(error)
     return results
