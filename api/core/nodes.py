@@ -3,6 +3,7 @@ type's loader, so another workspace's id resolves to null."""
 
 from collections.abc import Iterable
 from typing import Any, ClassVar
+from uuid import UUID
 
 from strawberry import relay
 from strawberry.relay import GlobalID
@@ -28,6 +29,15 @@ class ModelNode(relay.Node):
         loader = info.context.loader(cls.loader_class)
         rows = await loader.load_many([parse_uuid(node_id) for node_id in node_ids])
         return [cls.from_model(row) if row is not None else None for row in rows]
+
+    @classmethod
+    async def load(cls, info: Info, key: UUID | None) -> Any:
+        """The node of a key in the caller's workspace, through this request's loader;
+        None for no key, or a row that is not there (or not the caller's)."""
+        if key is None:
+            return None
+        row = await info.context.loader(cls.loader_class).load(key)
+        return cls.from_model(row) if row is not None else None
 
     @classmethod
     async def by_global_id(cls, info: Info, global_id: GlobalID) -> Any:

@@ -18,7 +18,6 @@ from api.core.pagination import SortKey
 from api.core.permissions import CanRead
 from api.core.streams import NOT_IN_PAYLOAD, Wakeup, _NotInPayload, follow
 from api.inbox import service
-from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader
 from api.inbox.types import ChatMessage, Contact, Conversation
 from models import Event
 
@@ -48,17 +47,11 @@ class InboxEvent:
 
     @strawberry.field(description="The conversation concerned, as it is now.")
     async def conversation(self, info: Info) -> Conversation | None:
-        if self._conversation_id is None:
-            return None
-        row = await info.context.loader(ConversationByIdLoader).load(self._conversation_id)
-        return Conversation.from_model(row) if row else None
+        return await Conversation.load(info, self._conversation_id)
 
     @strawberry.field(description="The contact concerned, as it is now.")
     async def contact(self, info: Info) -> Contact | None:
-        if self._contact_id is None:
-            return None
-        row = await info.context.loader(ContactByIdLoader).load(self._contact_id)
-        return Contact.from_model(row) if row else None
+        return await Contact.load(info, self._contact_id)
 
     @strawberry.field(description="The new message (MESSAGE_CREATED).")
     def message(self) -> ChatMessage | None:

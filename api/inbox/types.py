@@ -24,7 +24,6 @@ from api.core.error_types import (
 from api.core.nodes import ModelNode
 from api.inbox import service
 from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader, MessageByIdLoader
-from api.tenancy.loaders import UserByIdLoader
 from api.tenancy.types import User
 from api.usage.types import AiUsageEvent
 from models import enums
@@ -114,10 +113,7 @@ class ChatMessage(ModelNode):
 
     @strawberry.field(description="The agent who wrote it (AGENT messages).")
     async def author(self, info: Info) -> User | None:
-        if self._author_id is None:
-            return None
-        row = await info.context.loader(UserByIdLoader).load(self._author_id)
-        return User.from_model(row) if row else None
+        return await User.load(info, self._author_id)
 
     @classmethod
     def from_model(cls, row: models.Message) -> "ChatMessage":
@@ -202,8 +198,7 @@ class Conversation(ModelNode):
         return self._load_assignee(info)
 
     async def _load_assignee(self, info: Info) -> User | None:
-        row = await info.context.loader(UserByIdLoader).load(self._assignee_id)
-        return User.from_model(row) if row else None
+        return await User.load(info, self._assignee_id)
 
     @strawberry.field(description="The latest message.", graphql_type=ChatMessage | None)
     def last_message(self, info: Info) -> ChatMessage | Awaitable[ChatMessage | None] | None:
@@ -214,8 +209,7 @@ class Conversation(ModelNode):
         return self._load_last_message(info)
 
     async def _load_last_message(self, info: Info) -> ChatMessage | None:
-        row = await info.context.loader(MessageByIdLoader).load(self._last_message_id)
-        return ChatMessage.from_model(row) if row else None
+        return await ChatMessage.load(info, self._last_message_id)
 
     @strawberry.field(description="Messages, oldest first; page with first/after or last/before.")
     async def messages(

@@ -21,7 +21,6 @@ from api.core.error_types import (
 )
 from api.core.ids import encode_id
 from api.core.nodes import ModelNode
-from api.tenancy.loaders import UserByIdLoader
 from api.tenancy.types import User
 from api.usage import analytics, budgets, service
 from api.usage.loaders import (
@@ -177,10 +176,7 @@ class AiUsageEvent(ModelNode):
 
     @strawberry.field(description="The catalog model, once known.")
     async def ai_model(self, info: Info) -> AiModel | None:
-        if self._model_pk is None:
-            return None
-        row = await info.context.loader(AiModelByIdLoader).load(self._model_pk)
-        return AiModel.from_model(row) if row else None
+        return await AiModel.load(info, self._model_pk)
 
     @strawberry.field(description="The price version it was priced with (null while unpriced).")
     async def price_version(self, info: Info) -> AiModelPrice | None:
@@ -193,38 +189,29 @@ class AiUsageEvent(ModelNode):
     async def conversation(
         self, info: Info
     ) -> Annotated["Conversation", strawberry.lazy("api.inbox.types")] | None:
-        from api.inbox.loaders import ConversationByIdLoader
         from api.inbox.types import Conversation
 
-        row = await info.context.loader(ConversationByIdLoader).load(self._conversation_id)
-        return Conversation.from_model(row) if row else None
+        return await Conversation.load(info, self._conversation_id)
 
     @strawberry.field(description="The contact it was for, if any.")
     async def contact(
         self, info: Info
     ) -> Annotated["Contact", strawberry.lazy("api.inbox.types")] | None:
-        from api.inbox.loaders import ContactByIdLoader
         from api.inbox.types import Contact
 
-        row = await info.context.loader(ContactByIdLoader).load(self._contact_id)
-        return Contact.from_model(row) if row else None
+        return await Contact.load(info, self._contact_id)
 
     @strawberry.field(description="The chat message it produced, if any.")
     async def chat_message(
         self, info: Info
     ) -> Annotated["ChatMessage", strawberry.lazy("api.inbox.types")] | None:
-        from api.inbox.loaders import MessageByIdLoader
         from api.inbox.types import ChatMessage
 
-        row = await info.context.loader(MessageByIdLoader).load(self._message_id)
-        return ChatMessage.from_model(row) if row else None
+        return await ChatMessage.load(info, self._message_id)
 
     @strawberry.field(description="The member it was made for, if any.")
     async def user(self, info: Info) -> User | None:
-        if self._user_id is None:
-            return None
-        row = await info.context.loader(UserByIdLoader).load(self._user_id)
-        return User.from_model(row) if row else None
+        return await User.load(info, self._user_id)
 
     @classmethod
     def from_model(cls, row: models.AiUsageEvent) -> "AiUsageEvent":
@@ -663,34 +650,29 @@ class UsageSummaryRow:
         key = self._keys.get(analytics.Dimension.USER)
         if key is None:
             return None
-        row = await info.context.loader(UserByIdLoader).load(key)
-        return User.from_model(row) if row else None
+        return await User.load(info, key)
 
     @strawberry.field(description="CONVERSATION: the conversation.")
     async def conversation(
         self, info: Info
     ) -> Annotated["Conversation", strawberry.lazy("api.inbox.types")] | None:
-        from api.inbox.loaders import ConversationByIdLoader
         from api.inbox.types import Conversation
 
         key = self._keys.get(analytics.Dimension.CONVERSATION)
         if key is None:
             return None
-        row = await info.context.loader(ConversationByIdLoader).load(key)
-        return Conversation.from_model(row) if row else None
+        return await Conversation.load(info, key)
 
     @strawberry.field(description="CONTACT: the contact.")
     async def contact(
         self, info: Info
     ) -> Annotated["Contact", strawberry.lazy("api.inbox.types")] | None:
-        from api.inbox.loaders import ContactByIdLoader
         from api.inbox.types import Contact
 
         key = self._keys.get(analytics.Dimension.CONTACT)
         if key is None:
             return None
-        row = await info.context.loader(ContactByIdLoader).load(key)
-        return Contact.from_model(row) if row else None
+        return await Contact.load(info, key)
 
     @classmethod
     def from_row(cls, row: analytics.SummaryRow) -> "UsageSummaryRow":
