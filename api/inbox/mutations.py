@@ -15,7 +15,6 @@ from api.inbox.types import (
     AssignConversationInput,
     AssignConversationPayload,
     AssignConversationResult,
-    ChatMessage,
     Contact,
     Conversation,
     CreateContactInput,
@@ -44,9 +43,7 @@ from api.inbox.types import (
     UpdateContactPayload,
     UpdateContactResult,
 )
-from api.usage import service as usage_service
 from api.usage.pricing import normalize_tokens
-from api.usage.types import AiUsageEvent
 
 CONTACT_FIELDS = (
     "name",
@@ -161,21 +158,7 @@ class InboxMutations:
             usage=_usage(input.usage),
             metadata=input.metadata,
         )
-        conversation = await service.get_conversation(
-            workspace_id=info.context.workspace_id, conversation_id=message.conversation_id
-        )
-        usage = (
-            await usage_service.usage_of_message(
-                workspace_id=info.context.workspace_id, message_id=message.id
-            )
-            if input.usage is not None
-            else None
-        )
-        return SendMessagePayload(
-            chat_message=ChatMessage.from_model(message),
-            conversation=Conversation.from_model(conversation),
-            usage=AiUsageEvent.from_model(usage) if usage else None,
-        )
+        return SendMessagePayload.of(message)
 
     @strawberry.mutation(permission_classes=[CanWrite], description="Assign or unassign.")
     async def assign_conversation(

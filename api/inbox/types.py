@@ -25,6 +25,7 @@ from api.core.nodes import ModelNode
 from api.inbox import service
 from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader, MessageByIdLoader
 from api.tenancy.types import User
+from api.usage import service as usage_service
 from api.usage.types import AiUsageEvent
 from models import enums
 
@@ -453,10 +454,28 @@ class SendMessageInput:
 @strawberry.type(description="The message sent.")
 class SendMessagePayload:
     chat_message: ChatMessage = strawberry.field(description="The new message.")
-    conversation: Conversation = strawberry.field(description="Its conversation, updated.")
-    usage: AiUsageEvent | None = strawberry.field(
-        default=None, description="The usage event recorded with it (null without usage)."
-    )
+    _message: strawberry.Private[models.Message]
+
+    @strawberry.field(description="Its conversation, updated.")
+    async def conversation(self, info: Info) -> Conversation:
+        conversation: Conversation | None = await Conversation.load(
+            info, self._message.conversation_id
+        )
+        assert conversation is not None
+        return conversation
+
+    @strawberry.field(description="The usage event recorded with it (null without usage).")
+    async def usage(self, info: Info) -> AiUsageEvent | None:
+        row = await usage_service.usage_of_message(
+            workspace_id=info.context.workspace_id, message_id=self._message.id
+        )
+        return AiUsageEvent.from_model(row) if row else None
+
+    @classmethod
+    def of(cls, message: models.Message) -> "SendMessagePayload":
+        """The payload of a sent message; its conversation and usage are read only when
+        the client selects them."""
+        return cls(chat_message=ChatMessage.from_model(message), _message=message)
 
 
 SendMessageResult = Annotated[
