@@ -6,6 +6,10 @@ after the client's position, then follows wake-ups: one exactly next in line is 
 from its payload without a query; anything else (a gap, a lost wake-up, a broker
 reconnect, a subscriber that fell behind) makes it read the table again. Positions at or
 below the last one sent are dropped, so nothing is sent twice and nothing is skipped.
+
+A subscription is long-lived but its Context (and so its loaders' caches) is built once per
+socket: `follow` forgets the loaded rows before every item it yields, so nested objects
+(`conversation { messageCount }`) show what is true at that item, whatever the subscription.
 """
 
 import json
@@ -105,17 +109,30 @@ class Follower(Generic[T]):
             yield item
 
 
+class LiveContext(Protocol):
+    """What `follow` needs of the subscription's Context (`api.core.context.Context`)."""
+
+    @property
+    def live_broadcast(self) -> ParleyBroadcast: ...
+
+    @property
+    def workspace_id(self) -> UUID: ...
+
+    def reset_loaders(self) -> None: ...
+
+
 async def follow(
-    broadcast: ParleyBroadcast,
-    workspace_id: UUID,
-    stream: Stream[T],
-    start: Callable[[], Awaitable[int]],
+    context: LiveContext, stream: Stream[T], start: Callable[[], Awaitable[int]]
 ) -> AsyncIterator[T]:
-    """Items of `stream` after the position `start()` gives (called once subscribed)."""
-    async with broadcast.subscribe(workspace_channel(workspace_id)) as subscriber:
+    """Items of `stream` after the position `start()` gives (called once subscribed), in
+    the caller's workspace; the context's loaders are reset before each item."""
+    channel = workspace_channel(context.workspace_id)
+    async with context.live_broadcast.subscribe(channel) as subscriber:
         follower = Follower(stream, await start())
         async for item in follower.catch_up():
+            context.reset_loaders()
             yield item
         async for event in subscriber:
             async for item in follower.on_wakeup(event):
+                context.reset_loaders()
                 yield item

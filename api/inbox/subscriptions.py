@@ -199,7 +199,7 @@ class InboxSubscriptions:
             return current.message_count
 
         stream = MessageStream(workspace_id, conversation.id)
-        async for message in follow(info.context.live_broadcast, workspace_id, stream, start):
+        async for message in follow(info.context, stream, start):
             yield message
 
     @strawberry.subscription(
@@ -227,6 +227,5 @@ class InboxSubscriptions:
         stream = InboxEventStream(
             workspace_id, set(where.types) if where.types else None, conversation_key
         )
-        async for event in follow(info.context.live_broadcast, workspace_id, stream, start):
-            info.context.reset_loaders()  # each event shows the objects as they are now
+        async for event in follow(info.context, stream, start):
             yield event

@@ -3,6 +3,8 @@ behind its bounded queue still gets every item once, in order, from the table.""
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from uuid import UUID
 
 import pytest
 from starlette.applications import Starlette
@@ -14,6 +16,17 @@ from api.inbox.subscriptions import MessageStream
 from models.enums import MessageRole
 from tests.conftest import Tenant
 from tests.inbox import seed
+
+
+@dataclass
+class FollowerContext:
+    """The little of a subscription's Context that `follow` uses."""
+
+    live_broadcast: ParleyBroadcast
+    workspace_id: UUID
+
+    def reset_loaders(self) -> None:
+        pass
 
 
 @pytest.fixture
@@ -45,7 +58,7 @@ async def test_a_consumer_far_behind_its_queue_still_gets_everything_once_in_ord
     async def start() -> int:
         return 0
 
-    items = follow(small_broadcast, tenant.id, stream, start)
+    items = follow(FollowerContext(small_broadcast, tenant.id), stream, start)
     first = asyncio.create_task(anext(items))
     await asyncio.sleep(0.05)
     await seed.message(tenant, conversation, "m1", role=MessageRole.USER)

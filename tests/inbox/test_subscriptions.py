@@ -350,3 +350,56 @@ async def test_a_concurrent_burst_across_conversations_arrives_gap_free(
     for event in received:
         per_conversation.setdefault(event["conversation"]["id"], []).append(event["message"]["seq"])
     assert all(seqs == [1, 2, 3, 4, 5] for seqs in per_conversation.values())
+
+
+MESSAGE_ADDED_WITH_COUNT = """subscription($conversationId: ID!, $after: String) {
+  messageAdded(conversationId: $conversationId, after: $after) {
+    seq conversation { messageCount }
+  }
+}"""
+INBOX_EVENTS_WITH_COUNT = """subscription($after: String, $filter: InboxEventFilter) {
+  inboxEvents(after: $after, filter: $filter) { conversation { messageCount } }
+}"""
+
+
+async def test_message_added_shows_the_conversation_as_it_is_at_each_message(
+    app: Starlette, tenant: Tenant
+) -> None:
+    # given a subscriber to a conversation that selects its message count
+    conversation = await seed.conversation(tenant)
+    async with asgi_socket(app) as ws:
+        await ws.init(tenant.keys[Role.VIEWER])
+        await ws.subscribe(
+            MESSAGE_ADDED_WITH_COUNT,
+            {
+                "conversationId": seed.gid("Conversation", conversation.id),
+                "after": message_cursor(),
+            },
+        )
+        # when three messages are sent, each received before the next is sent
+        counts = []
+        for n in range(3):
+            await seed.message(tenant, conversation, f"m{n}")
+            counts.append((await ws.next_data())["messageAdded"]["conversation"]["messageCount"])
+    # then each shows the count at that message, not the first one it loaded
+    assert counts == [1, 2, 3]
+
+
+async def test_inbox_events_show_the_conversation_as_it_is_at_each_event(
+    app: Starlette, tenant: Tenant
+) -> None:
+    # given an inbox subscriber that selects the conversation's message count
+    conversation = await seed.conversation(tenant)
+    async with asgi_socket(app) as ws:
+        await ws.init(tenant.keys[Role.VIEWER])
+        await ws.subscribe(
+            INBOX_EVENTS_WITH_COUNT,
+            {"after": await event_cursor(tenant.id), "filter": {"types": ["MESSAGE_CREATED"]}},
+        )
+        # when three messages are sent, each received before the next is sent
+        counts = []
+        for n in range(3):
+            await seed.message(tenant, conversation, f"m{n}")
+            counts.append((await ws.next_data())["inboxEvents"]["conversation"]["messageCount"])
+    # then each shows the count at that event
+    assert counts == [1, 2, 3]
