@@ -5,8 +5,9 @@ replay after the cursor, follow, read the table on a gap) and reacts to `usage.r
 and `usage.repriced`. Pushes are coalesced: once a usage event arrives, the push waits
 until at least PUSH_INTERVAL_S has passed since the previous one, takes everything that
 arrived meanwhile, then reads the totals (from the daily rollup and the budget period) and
-sends them once, with the cursor of the last usage event it covers. So a burst of
-recordings gives a few pushes a second per subscriber, the last of them the true totals.
+sends them once, with the cursor of the position they are exactly as of; recordings up to
+that position are not pushed again. So a burst of recordings gives a few pushes a second per
+subscriber, each with a new cursor and new totals, the last of them the true totals.
 """
 
 import asyncio
@@ -83,17 +84,38 @@ async def coalesce(source: AsyncIterator[int], interval: float) -> AsyncIterator
         await asyncio.gather(pumping, return_exceptions=True)  # closed down, whatever it was
 
 
-async def current_usage(workspace_id: UUID, cursor_seq: int | None = None) -> UsageTotals:
-    """The month's totals with a cursor; without `cursor_seq`, the current position
-    (read first, so nothing committed after it is missed by a resume)."""
-    seq = cursor_seq if cursor_seq is not None else await events.current_seq(workspace_id)
-    current = await analytics.current_totals(workspace_id=workspace_id)
-    return UsageTotals.from_totals(
+# Reads of the totals retried while recordings commit in between; then the older position.
+SNAPSHOT_ATTEMPTS = 3
+
+
+async def current_usage_at(workspace_id: UUID) -> tuple[int, UsageTotals]:
+    """The month's totals and the event position they are exactly as of (their cursor).
+
+    Every recording commits its event (and bumps the workspace's position) in the same
+    transaction as the totals it changes, so totals read between two equal positions are
+    exactly the totals at that position. If recordings keep committing meanwhile, the
+    position read before the totals is used: the totals then cover at least it, and the
+    recordings after it are pushed again later, so a resume loses nothing.
+    """
+    position = await events.current_seq(workspace_id)
+    for attempt in range(SNAPSHOT_ATTEMPTS):
+        current = await analytics.current_totals(workspace_id=workspace_id)
+        position_after = await events.current_seq(workspace_id)
+        if position_after == position or attempt == SNAPSHOT_ATTEMPTS - 1:
+            break
+        position = position_after
+    return position, UsageTotals.from_totals(
         current.totals,
-        cursor=BY_EVENT_SEQ.encode_values([seq]),
+        cursor=BY_EVENT_SEQ.encode_values([position]),
         period_start=current.period_start,
         budget_used_percent=current.budget_used_percent,
     )
+
+
+async def current_usage(workspace_id: UUID) -> UsageTotals:
+    """The month's totals with the cursor they are as of."""
+    _, totals = await current_usage_at(workspace_id)
+    return totals
 
 
 @strawberry.type
@@ -119,7 +141,11 @@ class UsageSubscriptions:
             )
 
         stream = UsageEventStream(workspace_id)
-        source = follow(info.context.live_broadcast, workspace_id, stream, start)
+        source = follow(info.context, stream, start)
+        pushed_through = -1
         async for seq in coalesce(source, PUSH_INTERVAL_S):
-            info.context.reset_loaders()
-            yield await current_usage(workspace_id, seq)
+            if seq <= pushed_through:
+                continue  # the totals already pushed include this recording
+            info.context.reset_loaders()  # a coalesced push comes after the items it covers
+            pushed_through, totals = await current_usage_at(workspace_id)
+            yield totals
