@@ -6,7 +6,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
 import typer
@@ -16,7 +16,7 @@ from tortoise import Tortoise
 from api import db
 from api.core import auth
 from api.core.errors import DomainError
-from api.settings import Settings, SettingsError, load_settings
+from api.settings import Settings, SettingsError, check_servable, load_settings
 from models.enums import Role
 
 T = TypeVar("T")
@@ -38,8 +38,12 @@ def _settings(**overrides: Any) -> Settings:
     try:
         return load_settings(**{k: v for k, v in overrides.items() if v is not None})
     except SettingsError as exc:
-        typer.echo(f"parley: {exc}", err=True)
-        raise typer.Exit(2) from None
+        _refuse_setting(exc)
+
+
+def _refuse_setting(exc: SettingsError) -> NoReturn:
+    typer.echo(f"parley: {exc}", err=True)
+    raise typer.Exit(2) from None
 
 
 def _fail(message: str) -> None:
@@ -76,6 +80,10 @@ def serve(
 ) -> None:
     """Serve /graphql and /healthz with uvicorn."""
     settings = _settings(host=host, port=port, workers=workers)
+    try:
+        check_servable(settings)
+    except SettingsError as exc:
+        _refuse_setting(exc)
 
     async def check() -> None:
         return None

@@ -102,6 +102,18 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError(f"{variable}: {error['msg']}") from None
 
 
+def check_servable(settings: Settings) -> None:
+    """Refuse a configuration that would serve, but wrongly (raises SettingsError)."""
+    if settings.workers > 1 and urlparse(settings.broadcast_url).scheme == "memory":
+        # memory:// wakes only the subscribers of the worker that committed: the others'
+        # live updates would be silently lost.
+        raise SettingsError(
+            f"PARLEY_WORKERS={settings.workers} needs a broadcast shared by the worker "
+            "processes: set PARLEY_BROADCAST_URL=redis://… (memory:// reaches only its own "
+            "process), or serve with one worker"
+        )
+
+
 async def _rollback_if_in_transaction(connection: Any) -> None:
     """What asyncpg's pool runs when a connection comes back. Its default (`RESET ALL`,
     `UNLISTEN *`, …) costs a round trip per query; Parley keeps no session state, so only
