@@ -29,8 +29,11 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, Self
 from urllib.parse import urlparse
 
-from broadcaster import Broadcast, Event
-from broadcaster._backends.base import BroadcastBackend
+from broadcaster import Broadcast, BroadcastBackend, Event
+
+# broadcaster's private modules, and `Broadcast`'s private `_backend`/`_create_backend`, which
+# ParleyBroadcast relies on: pyproject pins broadcaster exactly, and
+# tests/core/test_broadcaster_contract.py fails when an upgrade moves any of them.
 from broadcaster._backends.memory import MemoryBackend
 from broadcaster._base import Unsubscribed
 from redis import asyncio as aioredis
@@ -44,6 +47,7 @@ __all__ = [
     "RESYNC_OVERFLOW",
     "RESYNC_RECONNECTED",
     "BackendReconnected",
+    "MemoryBackend",
     "ParleyBroadcast",
     "ParleySubscriber",
     "ResilientRedisBackend",

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 from broadcaster import Event
-from broadcaster._backends.memory import MemoryBackend
 from redis import asyncio as aioredis
 
 from api.core.broadcast import (
     DEFAULT_PUBLISH_TIMEOUT,
     RESYNC_OVERFLOW,
     RESYNC_RECONNECTED,
+    MemoryBackend,
     ParleyBroadcast,
     ParleySubscriber,
     ResilientRedisBackend,
