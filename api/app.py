@@ -27,6 +27,12 @@ from api.core import auth, events
 from api.core.auth import Viewer
 from api.core.broadcast import create_broadcast
 from api.core.context import Context
+from api.core.shutdown import (
+    LegacyWSHandler,
+    LiveOperations,
+    TransportWSHandler,
+    complete_on_signals,
+)
 from api.core.sockets import LiveSockets
 from api.schema import build_schema
 from api.settings import Settings, load_settings
@@ -35,7 +41,11 @@ logger = logging.getLogger("parley")
 
 
 class ParleyGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with Parley's typed Context and WebSocket authentication."""
+    """Strawberry's ASGI view with Parley's typed Context and WebSocket authentication;
+    its WebSocket handlers are known to `live_operations`, which completes them on shutdown."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, settings: Settings, sockets: LiveSockets) -> None:
         super().__init__(
@@ -50,6 +60,7 @@ class ParleyGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.sockets = sockets
+        self.live_operations = LiveOperations()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         token = auth.bearer_token(request.headers.get("authorization"))
@@ -100,7 +111,9 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) -> Starlette:
+    """The app; `complete_on_stop_signals` (for uvicorn) completes every live operation on
+    SIGTERM/SIGINT before uvicorn closes the sockets (api/core/shutdown.py)."""
     auth.configure_secret(settings.secret_key.get_secret_value())
     sockets = LiveSockets()
     graphql = ParleyGraphQL(settings, sockets)
@@ -120,6 +133,9 @@ def create_app(settings: Settings) -> Starlette:
                 asyncio.create_task(sockets.run_sweeps(settings.credential_check_interval_s)),
                 asyncio.create_task(prune_events_periodically(settings.event_retention_days)),
             ]
+            restore_signals = (
+                complete_on_signals(graphql.live_operations) if complete_on_stop_signals else None
+            )
             try:
                 yield
             finally:
@@ -127,6 +143,9 @@ def create_app(settings: Settings) -> Starlette:
                     chore.cancel()
                 events.set_publisher(None)
                 # ends every live subscription cleanly before the database closes
+                await graphql.live_operations.complete_all()
+                if restore_signals is not None:
+                    restore_signals()
                 await broadcast.disconnect()
 
     return Starlette(
@@ -168,4 +187,4 @@ def _middleware(settings: Settings) -> list[Middleware]:
 
 def app_from_environment() -> Starlette:
     """The uvicorn factory: settings from the environment (`parley serve` validated them)."""
-    return create_app(load_settings())
+    return create_app(load_settings(), complete_on_stop_signals=True)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -15,9 +16,22 @@ from tests.core.redis_server import free_port
 REPO = Path(__file__).resolve().parent.parent
 
 
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str
+    process: subprocess.Popen[bytes]
+
+
 @asynccontextmanager
 async def parley_server(database_url: str, broadcast_url: str) -> AsyncIterator[str]:
     """Start `python -m api serve` on a free port; yield its base URL; stop it."""
+    async with parley_process(database_url, broadcast_url) as server:
+        yield server.base_url
+
+
+@asynccontextmanager
+async def parley_process(database_url: str, broadcast_url: str) -> AsyncIterator[RunningServer]:
+    """Start `python -m api serve` on a free port; yield it (to signal it); stop it."""
     port = free_port()
     env = {
         **os.environ,
@@ -37,7 +51,7 @@ async def parley_server(database_url: str, broadcast_url: str) -> AsyncIterator[
     base_url = f"http://127.0.0.1:{port}"
     try:
         await _wait_healthy(base_url, process)
-        yield base_url
+        yield RunningServer(base_url, process)
     finally:
         process.terminate()
         try:

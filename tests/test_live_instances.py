@@ -1,6 +1,8 @@
 """Live updates across server instances and through a Redis outage."""
 
 import asyncio
+import shutil
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,6 +11,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from tortoise import Tortoise
+from websockets.exceptions import ConnectionClosed
 
 import models
 from api.app import create_app
@@ -19,9 +22,17 @@ from models.enums import Channel, MessageRole, Role
 from tests.conftest import Tenant, make_tenant
 from tests.core.redis_server import RedisServer, free_port, require_redis_server
 from tests.inbox import seed
-from tests.servers import parley_server
+from tests.servers import parley_process, parley_server
 from tests.services import require_redis
-from tests.ws import asgi_socket, message_cursor, server_socket
+from tests.ws import (
+    LEGACY_WS,
+    TRANSPORT_WS,
+    GraphQLSocket,
+    asgi_socket,
+    event_cursor,
+    message_cursor,
+    server_socket,
+)
 
 MESSAGE_ADDED = """subscription($conversationId: ID!, $after: String) {
   messageAdded(conversationId: $conversationId, after: $after) { seq content } }"""
@@ -152,3 +163,73 @@ async def test_shutting_down_completes_open_subscriptions(database_url: str) -> 
         # then the client is told the subscription is complete
         message = await ws.receive()
     assert message == {"id": operation, "type": "complete"}
+
+
+INBOX_EVENTS = """subscription($after: String) { inboxEvents(after: $after) { type } }"""
+
+
+async def send_over_http(base_url: str, key: str, conversation_id: str, content: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.post(
+            "/graphql",
+            headers={"authorization": f"Bearer {key}"},
+            json={
+                "query": SEND,
+                "variables": {
+                    "input": {"conversationId": conversation_id, "role": "USER", "content": content}
+                },
+            },
+        )
+    assert response.json()["data"]["sendMessage"]["__typename"] == "SendMessagePayload"
+
+
+async def messages_until_closed(ws: GraphQLSocket) -> tuple[list[dict[str, object]], int]:
+    """Everything the client receives until the server closes the socket, and the code."""
+    received: list[dict[str, object]] = []
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                received.append(await ws.receive(timeout=30))
+    except ConnectionClosed as closed:
+        assert closed.rcvd is not None, "the connection dropped without a close frame"
+        return received, closed.rcvd.code
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+async def test_a_server_stopped_by_a_signal_completes_every_subscription_before_closing(
+    sqlite_template: Path, tmp_path: Path, protocol: str, stop_signal: signal.Signals
+) -> None:
+    # given a real server with a client following two subscriptions
+    database = tmp_path / "parley.sqlite3"
+    shutil.copy(sqlite_template, database)
+    database_url = f"sqlite://{database}"
+    async with seeded(database_url) as (tenant, conversation):
+        conversation_id = encode_id("Conversation", conversation.id)
+        key = tenant.keys[Role.AGENT]
+        inbox_cursor = await event_cursor(tenant.id)
+    async with (
+        parley_process(database_url, "memory://") as server,
+        server_socket(server.base_url, protocol) as ws,
+    ):
+        assert (await ws.init(key))["type"] == "connection_ack"
+        messages = await ws.subscribe(
+            MESSAGE_ADDED, {"conversationId": conversation_id, "after": message_cursor()}
+        )
+        inbox = await ws.subscribe(INBOX_EVENTS, {"after": inbox_cursor})
+        await send_over_http(server.base_url, key, conversation_id, "hello")
+        live = [await ws.receive() for _ in range(2)]  # both are following
+        assert {m["id"] for m in live} == {messages, inbox}
+        # when the server is told to stop
+        server.process.send_signal(stop_signal)
+        received, close_code = await messages_until_closed(ws)
+        # then each subscription is completed, then the socket is closed (going away)
+        assert sorted(received, key=lambda m: str(m["id"])) == [
+            {"id": messages, "type": "complete"},
+            {"id": inbox, "type": "complete"},
+        ]
+        assert close_code == 1001
+        # and the server goes on to exit
+        async with asyncio.timeout(30):
+            while server.process.poll() is None:
+                await asyncio.sleep(0.1)
