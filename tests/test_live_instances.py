@@ -129,9 +129,9 @@ async def test_every_message_survives_a_redis_restart_exactly_once(
                 await redis.stop()
                 await send("during")  # the commit is the truth: sending keeps working
                 await redis.start()
-                await asyncio.sleep(0.5)
+                # (whether or not it has reconnected yet: a reconnection resyncs from the DB)
                 await send("after")
-                received = await ws.take(15, "messageAdded", timeout=15)
+                received = await ws.take(15, "messageAdded")
                 await ws.expect_silence(0.5)
     finally:
         await redis.stop()
@@ -155,7 +155,7 @@ async def test_shutting_down_completes_open_subscriptions(database_url: str) -> 
         operation = await ws.subscribe(
             MESSAGE_ADDED, {"conversationId": encode_id("Conversation", conversation.id)}
         )
-        async with asyncio.timeout(5):  # until the subscription is listening
+        async with asyncio.timeout(30):  # until the subscription is listening
             while not app.state.broadcast.subscriber_count():
                 await asyncio.sleep(0.01)
         # when the server shuts down

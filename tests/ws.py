@@ -17,7 +17,7 @@ import models
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
-WAIT = 10.0
+WAIT = 30.0  # generous: only a failing test waits this long
 
 
 class Socket(Protocol):

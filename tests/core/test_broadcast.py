@@ -28,8 +28,8 @@ from api.core.broadcast import (
 )
 from tests.core.redis_server import RedisServer, free_port, require_redis_server
 
-WAIT = 2.0  # Generous bound for things that should take milliseconds.
-RECOVERY_WAIT = 10.0  # Bound for a reconnection (backoff included).
+WAIT = 10.0  # Generous bound for things that should take milliseconds (on a busy machine).
+RECOVERY_WAIT = 30.0  # Bound for a reconnection (backoff included).
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -249,18 +249,16 @@ async def test_publish_swallows_broker_errors_and_timeouts(
     # given a broadcast whose broker fails, then hangs
     backend = FlakyBackend()
     async with ParleyBroadcast(backend=backend, publish_timeout=0.2) as broadcast:
-        loop = asyncio.get_running_loop()
         with caplog.at_level(logging.WARNING, logger="parley.broadcast"):
             # when publishing to a failing broker, then to a hanging one
             backend.publish_error = ConnectionError("broker down")
             await broadcast.publish("conversation:4", "a")
             backend.publish_error = None
             backend.publish_hangs = True
-            started = loop.time()
-            await broadcast.publish("conversation:4", "b")
+            async with asyncio.timeout(WAIT):  # the broker hangs forever: it was cut
+                await broadcast.publish("conversation:4", "b")
 
         # then neither raised, the hang was cut at the timeout, and both were logged
-        assert loop.time() - started < 1.0
         warnings = [r for r in caplog.records if r.name == "parley.broadcast"]
         assert len(warnings) == 2
         assert all(record.levelno == logging.WARNING for record in warnings)
@@ -365,7 +363,7 @@ async def test_redis_down_at_startup_recovers_when_it_comes_up(redis_binary: str
 
 
 async def test_redis_frozen_server_is_detected_and_subscribers_resync(
-    redis_server: RedisServer,
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     # given a subscriber on a backend with a short liveness deadline
     backend = ResilientRedisBackend(
@@ -378,7 +376,10 @@ async def test_redis_frozen_server_is_detected_and_subscribers_resync(
         # when Redis stops answering without closing the connection, then wakes up
         redis_server.pause()
         try:
-            await asyncio.sleep(1.5)
+            with caplog.at_level(logging.WARNING, logger="parley.broadcast"):
+                async with asyncio.timeout(RECOVERY_WAIT):  # until it gives the connection up
+                    while not any("connection lost" in r.message for r in caplog.records):
+                        await asyncio.sleep(0.05)
         finally:
             redis_server.resume()
 

@@ -60,15 +60,16 @@ async def test_a_consumer_far_behind_its_queue_still_gets_everything_once_in_ord
 
     items = follow(FollowerContext(small_broadcast, tenant.id), stream, start)
     first = asyncio.create_task(anext(items))
-    await asyncio.sleep(0.05)
+    async with asyncio.timeout(30):  # until it is subscribed
+        while not small_broadcast.subscriber_count():
+            await asyncio.sleep(0.01)
     await seed.message(tenant, conversation, "m1", role=MessageRole.USER)
     assert (await first).seq == 1
     # when 50 messages are committed while it does not read (12x its queue)
     for n in range(2, 52):
         await seed.message(tenant, conversation, f"m{n}", role=MessageRole.USER)
-    await asyncio.sleep(0.1)
     # then it catches up from the table: all 50, in order, once each
-    rest = [await asyncio.wait_for(anext(items), 5) for _ in range(50)]
+    rest = [await asyncio.wait_for(anext(items), 30) for _ in range(50)]
     assert [m.seq for m in rest] == list(range(2, 52))
     assert len(reads) >= 2  # it went back to the table after overflowing
     await items.aclose()
