@@ -176,8 +176,10 @@ async def test_a_subscriber_sees_only_its_own_workspace(
 ) -> None:
     # given subscribers in two workspaces
     async with asgi_socket(app) as ours, asgi_socket(app) as theirs:
-        await subscribed(ours, tenant.keys[Role.VIEWER])
-        await subscribed(theirs, other_tenant.keys[Role.VIEWER])
+        await subscribed(ours, tenant.keys[Role.VIEWER], await event_cursor(tenant.id))
+        await subscribed(
+            theirs, other_tenant.keys[Role.VIEWER], await event_cursor(other_tenant.id)
+        )
         # when the other workspace records a call
         await record(other_tenant, 1, input_tokens=7)
         # then only its subscriber hears of it, with its totals
