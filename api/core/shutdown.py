@@ -32,7 +32,12 @@ DRAIN_TIMEOUT_S = 5.0
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-class _Drainable(Protocol):
+class _LiveHandler(Protocol):
+    """What both protocols' handlers below have: their view, their socket, and a way out."""
+
+    view: Any
+    websocket: Any
+
     async def complete_all_and_close(self) -> None: ...
 
 
@@ -40,13 +45,13 @@ class LiveOperations:
     """The open GraphQL WebSocket handlers of this process (both protocols)."""
 
     def __init__(self) -> None:
-        self._handlers: set[_Drainable] = set()
+        self._handlers: set[_LiveHandler] = set()
         self.closing = False
 
-    def add(self, handler: _Drainable) -> None:
+    def add(self, handler: _LiveHandler) -> None:
         self._handlers.add(handler)
 
-    def discard(self, handler: _Drainable) -> None:
+    def discard(self, handler: _LiveHandler) -> None:
         self._handlers.discard(handler)
 
     def __len__(self) -> int:
@@ -70,16 +75,7 @@ class LiveOperations:
             logger.warning("%d sockets did not complete in %ss", len(pending), DRAIN_TIMEOUT_S)
 
 
-class _Registered(Protocol):
-    """What both handler classes have that `_run_registered` uses."""
-
-    view: Any
-    websocket: Any
-
-    async def complete_all_and_close(self) -> None: ...
-
-
-async def _run_registered(handler: _Registered, handle: Callable[[], Any]) -> None:
+async def _run_registered(handler: _LiveHandler, handle: Callable[[], Any]) -> None:
     live: LiveOperations = handler.view.live_operations
     if live.closing:  # the server is going away: no new live connection
         await handler.websocket.close(code=CLOSE_GOING_AWAY, reason=CLOSE_REASON)
