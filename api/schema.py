@@ -1,5 +1,8 @@
 """The schema: Query/Mutation/Subscription inherit the domains' classes."""
 
+from collections.abc import Iterable
+from typing import Any
+
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
@@ -11,7 +14,10 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.core.error_policy import ErrorPolicy
 from api.core.error_types import EXCEPTION_HANDLERS
@@ -43,7 +49,48 @@ class Subscription(InboxSubscriptions, UsageSubscriptions):
     pass
 
 
+class SubscriptionOverHTTP(InvalidOperationTypeError):
+    """A subscription sent where only one result can be answered (HTTP)."""
+
+    def __init__(self) -> None:
+        super().__init__(OperationType.SUBSCRIPTION)
+
+    def as_http_error_reason(self, method: str) -> str:
+        return (
+            f"Subscriptions are not served over HTTP {method}: open a WebSocket to /graphql "
+            "(graphql-transport-ws or graphql-ws) and subscribe there."
+        )
+
+
 class ParleySchema(strawberry.Schema):
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """One result, as over HTTP: a subscription is refused (pointing at the WebSocket)
+        instead of being executed as if it were a query. WebSockets use `stream`."""
+        allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
+        try:
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed - {OperationType.SUBSCRIPTION},
+                operation_extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise SubscriptionOverHTTP from None
+            raise
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
