@@ -11,8 +11,6 @@ from strawberry.extensions import (
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
@@ -21,6 +19,7 @@ from strawberry.types.graphql import OperationType
 
 from api.core.error_policy import ErrorPolicy
 from api.core.error_types import EXCEPTION_HANDLERS
+from api.core.limits import QueryCostLimit, document_limits_rule
 from api.core.scalars import SCALAR_MAP
 from api.inbox.mutations import InboxMutations
 from api.inbox.queries import InboxQueries
@@ -100,10 +99,9 @@ class ParleySchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    limit_rules: list[type[ASTValidationRule]] = [
-        depth_rule(settings.max_query_depth, should_ignore=None),
-        alias_rule(settings.max_aliases),
-    ]
+    # depth, aliases, fragment spreads and expanded size, linear in the document (strawberry's
+    # depth and alias limiters re-walk a fragment at each spread: exponential)
+    limit_rules: list[type[ASTValidationRule]] = [document_limits_rule(settings)]
     return ParleySchema(
         query=Query,
         mutation=Mutation,
@@ -118,6 +116,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: AddValidationRules(limit_rules),
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
+            lambda: QueryCostLimit(settings),  # after validation: costs valid documents only
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         ],
     )
