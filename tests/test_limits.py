@@ -13,6 +13,7 @@ from api.settings import Settings
 from models.enums import Role
 from tests.conftest import Tenant
 from tests.graphql import GraphQLClient, error_codes
+from tests.inbox import seed
 from tests.ws import asgi_socket
 
 
@@ -101,12 +102,16 @@ async def test_a_document_with_too_many_fragment_spreads_is_refused(
 async def test_a_document_with_fragments_reads_what_the_same_document_without_them_reads(
     agent: GraphQLClient, tenant: Tenant
 ) -> None:
+    # given a conversation with a message
+    await seed.message(tenant, await seed.conversation(tenant), "Is the villa free?")
     # when the same selection is asked with nested, repeated fragments and without
     with_fragments = await agent.data(WITH_FRAGMENTS)
     without_fragments = await agent.data(WITHOUT_FRAGMENTS)
     # then both answer, alike
     assert with_fragments == without_fragments
     assert with_fragments["viewer"] == {"role": "AGENT", "workspace": {"name": "Acme"}}
+    [row] = with_fragments["conversations"]["edges"]
+    assert row["node"]["lastMessage"] == {"content": "Is the villa free?"}
 
 
 async def test_depth_and_aliases_count_through_fragments(client: GraphQLClient) -> None:
