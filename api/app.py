@@ -30,6 +30,7 @@ from api.core.auth import Viewer
 from api.core.broadcast import create_broadcast
 from api.core.context import Context
 from api.core.http_input import BodySizeLimit, decode_request_json, graphql_error_response
+from api.core.logs import install_log_truncation
 from api.core.sockets import LiveSockets
 from api.schema import build_schema
 from api.settings import Settings, load_settings
@@ -130,6 +131,7 @@ async def healthz(request: Request) -> Response:
 
 def create_app(settings: Settings) -> Starlette:
     auth.configure_secret(settings.secret_key.get_secret_value())
+    install_log_truncation(settings.log_max_value_chars)
     sockets = LiveSockets()
     graphql = ParleyGraphQL(settings, sockets)
 
