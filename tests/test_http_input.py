@@ -2,6 +2,7 @@
 object, too large or too deep, subscriptions over POST, hostile request ids. Each gets a
 4xx with a GraphQL error body (`errors[0].extensions.code`), never a 500."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,6 +16,8 @@ from api.app import create_app
 from api.settings import Settings
 from models.enums import Role
 from tests.conftest import Tenant
+from tests.servers import parley_server
+from tests.ws import TRANSPORT_WS, WAIT
 
 VIEWER = "query { viewer { role } }"
 MESSAGE_ADDED = 'subscription { messageAdded(conversationId: "Q29udmVyc2F0aW9uOng=") { seq } }'
@@ -196,3 +199,34 @@ async def test_batched_requests_stay_refused_with_a_graphql_error(
 ) -> None:
     response = await post_raw(http, json.dumps([{"query": VIEWER}]).encode())
     assert "batch" in assert_graphql_error(response, 400, "BAD_REQUEST").lower()
+
+
+async def websocket_close_code(base_url: str, message: str) -> int:
+    """Open a graphql-transport-ws socket to a real server, send `message`, and return the
+    code the server closes with."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    url = base_url.replace("http://", "ws://") + "/graphql"
+    async with connect(url, subprotocols=[TRANSPORT_WS]) as socket:  # type: ignore[list-item]
+        await socket.send(message)
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(WAIT):
+                while True:
+                    await socket.recv()
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code
+
+
+def connection_init(padding: int) -> str:
+    return json.dumps({"type": "connection_init", "payload": {"pad": "x" * padding}})
+
+
+async def test_a_websocket_message_over_the_cap_closes_the_socket(database_url: str) -> None:
+    # given `parley serve` with a 4 KiB cap
+    async with parley_server(database_url, "memory://", {"PARLEY_MAX_BODY_BYTES": "4096"}) as url:
+        # when a connection_init under the cap arrives without credentials, then the app
+        # reads it and refuses the credentials (4403)
+        assert await websocket_close_code(url, connection_init(3000)) == 4403
+        # when one over the cap arrives, then the server closes: message too big (1009)
+        assert await websocket_close_code(url, connection_init(5000)) == 1009
