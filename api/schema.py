@@ -4,13 +4,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
+from graphql import GraphQLError
+from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
@@ -19,7 +14,7 @@ from strawberry.types.graphql import OperationType
 
 from api.core.error_policy import ErrorPolicy
 from api.core.error_types import EXCEPTION_HANDLERS
-from api.core.limits import QueryCostLimit, document_limits_rule
+from api.core.limits import QueryLimits
 from api.core.scalars import SCALAR_MAP
 from api.inbox.mutations import InboxMutations
 from api.inbox.queries import InboxQueries
@@ -99,24 +94,21 @@ class ParleySchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    # depth, aliases, fragment spreads and expanded size, linear in the document (strawberry's
-    # depth and alias limiters re-walk a fragment at each spread: exponential)
-    limit_rules: list[type[ASTValidationRule]] = [document_limits_rule(settings)]
     return ParleySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         exception_handlers=EXCEPTION_HANDLERS,
         config=StrawberryConfig(scalar_map={**SCALAR_MAP, **USAGE_SCALARS}),
-        # factories: strawberry builds fresh extensions per operation. The limit rules are
-        # built once, so that ValidationCache (keyed by the rule classes) hits; the parser
-        # and validation caches live at module level, shared across requests.
+        # factories: strawberry builds fresh extensions per operation; the parser and
+        # validation caches live at module level, shared across requests. QueryLimits:
+        # depth, aliases, fragment spreads, expanded size (linear in the document: strawberry's
+        # depth and alias limiters re-walk a fragment at each spread), then the standard
+        # rules, then the cost.
         extensions=[
             ErrorPolicy,
-            lambda: AddValidationRules(limit_rules),
             lambda: ParserCache(maxsize=1000),
-            lambda: ValidationCache(maxsize=1000),
-            lambda: QueryCostLimit(settings),  # after validation: costs valid documents only
+            lambda: QueryLimits(settings),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         ],
     )

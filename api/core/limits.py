@@ -2,7 +2,7 @@
 in the document: every fragment definition is measured once, however often it is spread
 (`...F1 ...F1` in each of 30 fragments costs 30 measurements, not 2^30).
 
-The validation rule (`document_limits_rule`, cached with the document by ValidationCache):
+Parley's limits (`document_limit_errors`), checked before graphql-core's standard rules:
 
 - depth: the deepest nesting of fields with fragments expanded, not counting inside
   introspection fields (PARLEY_MAX_QUERY_DEPTH), and aliased fields in the document's
@@ -12,7 +12,7 @@ The validation rule (`document_limits_rule`, cached with the document by Validat
   fields once every spread is replaced by its fragment (PARLEY_MAX_EXPANDED_FIELDS):
   `QUERY_TOO_COMPLEX`.
 
-The cost (`QueryCostLimit`, per request because it reads the variables), refused above
+The cost (per request, as it reads the variables; only of a valid document), refused above
 PARLEY_MAX_QUERY_COST with `QUERY_TOO_COMPLEX` and the cost in the message. It is an upper
 bound of the objects the operation can return: every field costs 1, and a list multiplies
 the cost of what it selects by the number of items it can hold:
@@ -27,11 +27,13 @@ pageInfo {…} }`) costs 325, and 15 aliases of `conversations(first: 100)` each
 `messages(first: 100) { edges { node { content } } }` cost about 300,000.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -46,14 +48,13 @@ from graphql import (
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
     VariableNode,
     get_named_type,
     is_composite_type,
 )
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from api.core.pagination import DEFAULT_PAGE_SIZE
 from api.settings import Settings
@@ -191,16 +192,18 @@ def document_limit_errors(document: DocumentNode, settings: Settings) -> list[Gr
     return errors
 
 
-def document_limits_rule(settings: Settings) -> type[ValidationRule]:
-    """The limits as a graphql-core validation rule (so ValidationCache caches them)."""
-
-    class DocumentLimits(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            for error in document_limit_errors(context.document, settings):
-                context.report_error(error)
-
-    return DocumentLimits
+def validation_errors(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...],
+    settings: Settings,
+    *,
+    validate: Callable[..., list[GraphQLError]] = validate_document,
+) -> list[GraphQLError]:
+    """Validation in two passes: Parley's limits, linear in the document, then only for a
+    document that keeps them the standard rules (some of which, like
+    OverlappingFieldsCanBeMerged, grow faster than the document on fragment fan-outs)."""
+    return document_limit_errors(document, settings) or list(validate(schema, document, rules))
 
 
 class QueryCost:
@@ -349,31 +352,46 @@ def operation_cost(
     return cost.of_operation(operation)
 
 
-class QueryCostLimit(SchemaExtension):
-    """Refuse an operation whose cost is above PARLEY_MAX_QUERY_COST before it runs
-    (queries, mutations and subscriptions alike). Listed after ValidationCache: it
-    costs only documents that passed validation."""
+# shared across requests, keyed by the parsed document (ParserCache hands out the same one)
+_cached_validate = lru_cache(maxsize=1000)(validate_document)
+
+
+class QueryLimits(SchemaExtension):
+    """Everything checked before an operation runs, in this order, each step only for a
+    document that passed the one before: Parley's limits, the standard validation rules
+    (both cached per document), the cost with this request's variables. For queries,
+    mutations and subscriptions alike. Replaces strawberry's ValidationCache."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if not context.pre_execution_errors and context.graphql_document is not None:
-            cost = operation_cost(
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables,
-                max_page_size=self.settings.max_page_size,
-            )
-            if cost > self.settings.max_query_cost:
-                context.pre_execution_errors = [
-                    _too_complex(
-                        f"The query's cost is {cost}, above the limit of "
-                        f"{self.settings.max_query_cost}: every list multiplies the cost "
-                        "of what it selects by its page size (first/last, or 20); ask "
-                        "for smaller pages or less nesting."
-                    )
-                ]
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors is None:
+            schema = context.schema._schema
+            rules = tuple(context.validation_rules)
+            context.pre_execution_errors = validation_errors(
+                schema, document, rules, self.settings, validate=_cached_validate
+            ) or self._cost_errors(schema, document)
         yield
+
+    def _cost_errors(self, schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
+        context = self.execution_context
+        limit = self.settings.max_query_cost
+        cost = operation_cost(
+            schema,
+            document,
+            context.operation_name,
+            context.variables,
+            max_page_size=self.settings.max_page_size,
+        )
+        if cost <= limit:
+            return []
+        return [
+            _too_complex(
+                f"The query's cost is {cost}, above the limit of {limit}: every list "
+                "multiplies the cost of what it selects by its page size (first/last, or "
+                "20); ask for smaller pages or less nesting."
+            )
+        ]
