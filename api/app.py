@@ -29,7 +29,12 @@ from api.core import auth, events
 from api.core.auth import Viewer
 from api.core.broadcast import create_broadcast
 from api.core.context import Context
-from api.core.http_input import BodySizeLimit, decode_request_json, graphql_error_response
+from api.core.http_input import (
+    BodySizeLimit,
+    decode_json,
+    decode_request_json,
+    graphql_error_response,
+)
 from api.core.logs import install_log_truncation
 from api.core.sockets import LiveSockets
 from api.schema import build_schema
@@ -101,8 +106,13 @@ class ParleyGraphQL(GraphQL[Context, None]):
         self.sockets.add(context.viewer, websocket)
         return UNSET
 
-    def decode_json(self, data: str | bytes) -> object:
+    def parse_json(self, data: str | bytes) -> object:
+        """An HTTP request's JSON (body, or GET's variables)."""
         return decode_request_json(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A WebSocket message's JSON."""
+        return decode_json(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

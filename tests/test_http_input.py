@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from httpx_ws import WebSocketDisconnect
 from starlette.applications import Starlette
 
 from api.app import create_app
@@ -17,7 +18,7 @@ from api.settings import Settings
 from models.enums import Role
 from tests.conftest import Tenant
 from tests.servers import parley_server
-from tests.ws import TRANSPORT_WS, WAIT
+from tests.ws import TRANSPORT_WS, WAIT, asgi_socket
 
 VIEWER = "query { viewer { role } }"
 MESSAGE_ADDED = 'subscription { messageAdded(conversationId: "Q29udmVyc2F0aW9uOng=") { seq } }'
@@ -230,3 +231,16 @@ async def test_a_websocket_message_over_the_cap_closes_the_socket(database_url: 
         assert await websocket_close_code(url, connection_init(3000)) == 4403
         # when one over the cap arrives, then the server closes: message too big (1009)
         assert await websocket_close_code(url, connection_init(5000)) == 1009
+
+
+async def test_a_websocket_message_nested_100000_levels_deep_closes_the_socket_as_invalid(
+    app: Starlette,
+) -> None:
+    # given an open WebSocket
+    async with asgi_socket(app) as socket:
+        # when a message nested 100,000 levels deep arrives
+        await socket.socket.send_text("[" * 100_000 + "]" * 100_000)
+        # then the socket is closed as for any message that is not JSON
+        with pytest.raises(WebSocketDisconnect) as closed:
+            await socket.receive()
+        assert closed.value.code == 4400

@@ -4,7 +4,8 @@
   cap is refused from the header; otherwise the body is read chunk by chunk and refused as
   soon as it passes the cap, so nothing past the cap is ever held in memory.
 - `decode_request_json`: a GraphQL request body is one JSON object (or a batch list) in
-  UTF-8; anything else, or JSON nested past what the decoder can walk, is a 400.
+  UTF-8; anything else, or JSON nested past what the decoder can walk, is a 400
+  (`decode_json`, also used for WebSocket messages, turns that nesting into invalid JSON).
 - `graphql_error_response`: every such refusal, and strawberry's own HTTP refusals, answer
   with a GraphQL error body (`{"errors": [{"message", "extensions": {"code"}}]}`), as the
   GraphQL over HTTP spec expects for `application/json` responses.
@@ -94,6 +95,15 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+def decode_json(text: str | bytes) -> object:
+    """`json.loads`, with JSON nested deeper than the decoder can walk reported as invalid
+    JSON (strawberry answers that on a WebSocket by closing it with 4400)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", str(text[:20]), 0) from None
+
+
 def decode_request_json(data: str | bytes) -> object:
     """A GraphQL request body: JSON in UTF-8, an object (or a list, which strawberry
     refuses as a batch). Raises HTTPException 400 saying what is wrong."""
@@ -102,11 +112,9 @@ def decode_request_json(data: str | bytes) -> object:
     except UnicodeDecodeError:
         raise HTTPException(400, "The request body is not valid UTF-8.") from None
     try:
-        parsed = json.loads(text)
+        parsed = decode_json(text)
     except json.JSONDecodeError as error:
         raise HTTPException(400, f"The request body is not valid JSON: {error}.") from None
-    except RecursionError:
-        raise HTTPException(400, "The request body's JSON is nested too deeply.") from None
     if not isinstance(parsed, dict | list):
         raise HTTPException(
             400, 'The request body must be a JSON object: {"query": "…", "variables": {…}}.'
