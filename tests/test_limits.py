@@ -26,6 +26,12 @@ def fan_out(fragments: int) -> str:
     return f"query {{ ...F0 }} {spreads} fragment F{fragments} on Query {{ __typename }}"
 
 
+def chain(fragments: int) -> str:
+    """Each fragment spreads the next one once."""
+    spreads = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(fragments))
+    return f"query {{ ...F0 }} {spreads} fragment F{fragments} on Query {{ __typename }}"
+
+
 FAN_OUT = fan_out(30)
 MANY_SPREADS = "query { " + "...W " * 201 + "} fragment W on Query { __typename }"
 
@@ -96,6 +102,20 @@ async def test_a_document_with_too_many_fragment_spreads_is_refused(
     assert error_codes(body) == ["QUERY_TOO_COMPLEX"]
     assert body["errors"][0]["message"] == (
         "The document has 201 fragment spreads; at most 200 are allowed."
+    )
+
+
+async def test_a_chain_of_fragments_nested_over_200_levels_is_refused(
+    client: GraphQLClient,
+) -> None:
+    # when a chain of 150 fragments is sent, and one of 199 (201 levels of selections)
+    served = await client.execute(chain(150))
+    refused = await client.execute(chain(199))
+    # then the first is served and the second refused, saying why
+    assert served == {"data": {"__typename": "Query"}}
+    assert error_codes(refused) == ["QUERY_TOO_COMPLEX"]
+    assert refused["errors"][0]["message"] == (
+        "The document nests selections more than 200 levels deep through its fragments."
     )
 
 

@@ -8,9 +8,10 @@ Parley's limits (`document_limit_errors`), checked before graphql-core's standar
   introspection fields (PARLEY_MAX_QUERY_DEPTH), and aliased fields in the document's
   operations with fragments expanded (PARLEY_MAX_ALIASES): `GRAPHQL_VALIDATION_FAILED`,
   with the messages strawberry's limiters used before;
-- fragment spreads written in the document (PARLEY_MAX_FRAGMENT_SPREADS) and the number of
-  fields once every spread is replaced by its fragment (PARLEY_MAX_EXPANDED_FIELDS):
-  `QUERY_TOO_COMPLEX`.
+- fragment spreads written in the document (PARLEY_MAX_FRAGMENT_SPREADS), the number of
+  fields once every spread is replaced by its fragment (PARLEY_MAX_EXPANDED_FIELDS), and
+  selection sets nested over 200 levels through fragments (where graphql-core's rules
+  would stop with a bare "Validation aborted."): `QUERY_TOO_COMPLEX`.
 
 The cost (per request, as it reads the variables; only of a valid document), refused above
 PARLEY_MAX_QUERY_COST with `QUERY_TOO_COMPLEX` and the cost in the message. It is an upper
@@ -28,7 +29,7 @@ pageInfo {…} }`) costs 325, and 15 aliases of `conversations(first: 100)` each
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -52,6 +53,7 @@ from graphql import (
     get_named_type,
     is_composite_type,
 )
+from graphql.language.parser import MAX_NESTING_DEPTH
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -75,6 +77,13 @@ def _too_complex(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": TOO_COMPLEX})
 
 
+def _nested_too_deeply() -> GraphQLError:
+    return _too_complex(
+        f"The document nests selections more than {MAX_NESTING_DEPTH} levels deep "
+        "through its fragments."
+    )
+
+
 @dataclass(frozen=True)
 class Shape:
     """What a selection set amounts to with its fragments expanded."""
@@ -82,12 +91,14 @@ class Shape:
     depth: int = 0  # nesting of fields that have selections
     aliases: int = 0
     fields: int = 0
+    nesting: int = 0  # of selection sets, through fragments (as graphql-core counts it)
 
     def beside(self, other: "Shape") -> "Shape":
         return Shape(
             max(self.depth, other.depth),
             _add(self.aliases, other.aliases),
             _add(self.fields, other.fields),
+            max(self.nesting, other.nesting),
         )
 
 
@@ -102,7 +113,7 @@ class DocumentShapes:
         shape = Shape()
         for selection in selection_set.selections:
             shape = shape.beside(self._of_selection(selection))
-        return shape
+        return replace(shape, nesting=shape.nesting + 1)
 
     def _of_selection(self, selection: SelectionNode) -> Shape:
         if isinstance(selection, FieldNode):
@@ -112,7 +123,7 @@ class DocumentShapes:
             inner = self.of_selection_set(selection.selection_set)
             # strawberry's depth limiter did not descend into introspection: neither do we
             depth = 0 if selection.name.value.startswith("__") else inner.depth + 1
-            return Shape(depth, _add(inner.aliases, alias), _add(inner.fields, 1))
+            return Shape(depth, _add(inner.aliases, alias), _add(inner.fields, 1), inner.nesting)
         if isinstance(selection, InlineFragmentNode):
             return self.of_selection_set(selection.selection_set)
         assert isinstance(selection, FragmentSpreadNode)
@@ -174,6 +185,8 @@ def document_limit_errors(document: DocumentNode, settings: Settings) -> list[Gr
     aliases = fields = 0
     for operation in _operations(document):
         shape = shapes.of_selection_set(operation.selection_set)
+        if shape.nesting > MAX_NESTING_DEPTH:  # where graphql-core's rules would give up
+            return [_nested_too_deeply()]
         if shape.depth > settings.max_query_depth:
             name = operation.name.value if operation.name else "anonymous"
             message = f"'{name}' exceeds maximum operation depth of {settings.max_query_depth}"
@@ -203,7 +216,11 @@ def validation_errors(
     """Validation in two passes: Parley's limits, linear in the document, then only for a
     document that keeps them the standard rules (some of which, like
     OverlappingFieldsCanBeMerged, grow faster than the document on fragment fan-outs)."""
-    return document_limit_errors(document, settings) or list(validate(schema, document, rules))
+    try:
+        limit_errors = document_limit_errors(document, settings)
+    except RecursionError:  # a chain of fragments, each spreading the next
+        return [_nested_too_deeply()]
+    return limit_errors or list(validate(schema, document, rules))
 
 
 class QueryCost:
@@ -379,13 +396,16 @@ class QueryLimits(SchemaExtension):
     def _cost_errors(self, schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
         context = self.execution_context
         limit = self.settings.max_query_cost
-        cost = operation_cost(
-            schema,
-            document,
-            context.operation_name,
-            context.variables,
-            max_page_size=self.settings.max_page_size,
-        )
+        try:
+            cost = operation_cost(
+                schema,
+                document,
+                context.operation_name,
+                context.variables,
+                max_page_size=self.settings.max_page_size,
+            )
+        except RecursionError:
+            return [_nested_too_deeply()]
         if cost <= limit:
             return []
         return [
