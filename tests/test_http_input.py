@@ -96,6 +96,13 @@ async def test_a_subscription_over_http_post_is_told_to_use_websocket(
         )
         # then it is refused and pointed at the WebSocket endpoint
         assert "WebSocket" in assert_graphql_error(response, 400, "BAD_REQUEST")
+    # and over GET likewise
+    response = await http.get(
+        "/graphql",
+        params={"query": MESSAGE_ADDED},
+        headers={"authorization": f"Bearer {tenant.keys[Role.AGENT]}"},
+    )
+    assert "HTTP GET" in assert_graphql_error(response, 400, "BAD_REQUEST")
 
 
 async def test_other_http_refusals_have_a_graphql_error_body(http: httpx.AsyncClient) -> None:
@@ -106,6 +113,9 @@ async def test_other_http_refusals_have_a_graphql_error_body(http: httpx.AsyncCl
     # and a body without a query likewise
     response = await post_raw(http, b"{}")
     assert "query" in assert_graphql_error(response, 400, "BAD_REQUEST")
+    # and GET's variables that are not a JSON object
+    response = await http.get("/graphql", params={"query": VIEWER, "variables": "[[[" * 5000})
+    assert "JSON" in assert_graphql_error(response, 400, "BAD_REQUEST")
 
 
 @pytest.fixture
