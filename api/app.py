@@ -2,12 +2,14 @@
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -27,6 +29,13 @@ from api.core import auth, events
 from api.core.auth import Viewer
 from api.core.broadcast import create_broadcast
 from api.core.context import Context
+from api.core.http_input import (
+    BodySizeLimit,
+    decode_json,
+    decode_request_json,
+    graphql_error_response,
+)
+from api.core.logs import install_log_truncation
 from api.core.shutdown import (
     LegacyWSHandler,
     LiveOperations,
@@ -38,6 +47,16 @@ from api.schema import build_schema
 from api.settings import Settings, load_settings
 
 logger = logging.getLogger("parley")
+
+# a client's X-Request-Id is kept only if it is this (it is echoed and logged)
+WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id_from(header: str | None) -> str:
+    """The client's request id if well formed, otherwise a new one."""
+    if header is not None and WELL_FORMED_REQUEST_ID.fullmatch(header):
+        return header
+    return uuid.uuid4().hex
 
 
 class ParleyGraphQL(GraphQL[Context, None]):
@@ -65,7 +84,7 @@ class ParleyGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         token = auth.bearer_token(request.headers.get("authorization"))
         viewer: Viewer | None = await auth.authenticate(token)
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request_id = request_id_from(request.headers.get("x-request-id"))
         if isinstance(response, Response):
             response.headers["x-request-id"] = request_id
         context = Context(
@@ -98,13 +117,33 @@ class ParleyGraphQL(GraphQL[Context, None]):
         self.sockets.add(context.viewer, websocket)
         return UNSET
 
+    def parse_json(self, data: str | bytes) -> object:
+        """An HTTP request's JSON (body, or GET's variables)."""
+        return decode_request_json(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A WebSocket message's JSON."""
+        return decode_json(data)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._serve_http(scope, receive, send)
+            return
         try:
             await super().__call__(scope, receive, send)
         finally:
             context = scope.get("parley.context")
             if isinstance(context, Context) and context.viewer is not None:
                 self.sockets.discard(context.viewer, context.request)  # type: ignore[arg-type]
+
+    async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's HTTP handling, with its refusals (bad body, wrong method, …) as
+        GraphQL error bodies instead of plain text."""
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as refusal:
+            response = graphql_error_response(refusal.status_code, refusal.reason)
+        await response(scope, receive, send)
 
 
 async def healthz(request: Request) -> Response:
@@ -115,6 +154,7 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
     """The app; `complete_on_stop_signals` (for uvicorn) completes every live operation on
     SIGTERM/SIGINT before uvicorn closes the sockets (api/core/shutdown.py)."""
     auth.configure_secret(settings.secret_key.get_secret_value())
+    install_log_truncation(settings.log_max_value_chars)
     sockets = LiveSockets()
     graphql = ParleyGraphQL(settings, sockets)
 
@@ -173,15 +213,17 @@ async def prune_events_periodically(retention_days: int) -> None:
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
+    body_limit = Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if not settings.allowed_origins:
-        return []
+        return [body_limit]
     return [
         Middleware(
             CORSMiddleware,
             allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["authorization", "content-type"],
-        )
+        ),
+        body_limit,
     ]
 
 

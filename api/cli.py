@@ -98,6 +98,7 @@ def serve(
         log_level=settings.log_level,
         ws_ping_interval=20,
         ws_ping_timeout=20,
+        ws_max_size=settings.max_body_bytes,  # a larger WebSocket message closes it (1009)
         timeout_graceful_shutdown=5,
         env_file=None,
     )

@@ -1,20 +1,20 @@
 """The schema: Query/Mutation/Subscription inherit the domains' classes."""
 
+from collections.abc import Iterable
+from typing import Any
+
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from graphql import GraphQLError
+from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.core.error_policy import ErrorPolicy
 from api.core.error_types import EXCEPTION_HANDLERS
+from api.core.limits import QueryLimits
 from api.core.scalars import SCALAR_MAP
 from api.inbox.mutations import InboxMutations
 from api.inbox.queries import InboxQueries
@@ -43,7 +43,48 @@ class Subscription(InboxSubscriptions, UsageSubscriptions):
     pass
 
 
+class SubscriptionOverHTTP(InvalidOperationTypeError):
+    """A subscription sent where only one result can be answered (HTTP)."""
+
+    def __init__(self) -> None:
+        super().__init__(OperationType.SUBSCRIPTION)
+
+    def as_http_error_reason(self, method: str) -> str:
+        return (
+            f"Subscriptions are not served over HTTP {method}: open a WebSocket to /graphql "
+            "(graphql-transport-ws or graphql-ws) and subscribe there."
+        )
+
+
 class ParleySchema(strawberry.Schema):
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """One result, as over HTTP: a subscription is refused (pointing at the WebSocket)
+        instead of being executed as if it were a query. WebSockets use `stream`."""
+        allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
+        try:
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed - {OperationType.SUBSCRIPTION},
+                operation_extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise SubscriptionOverHTTP from None
+            raise
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -53,24 +94,21 @@ class ParleySchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    limit_rules: list[type[ASTValidationRule]] = [
-        depth_rule(settings.max_query_depth, should_ignore=None),
-        alias_rule(settings.max_aliases),
-    ]
     return ParleySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         exception_handlers=EXCEPTION_HANDLERS,
         config=StrawberryConfig(scalar_map={**SCALAR_MAP, **USAGE_SCALARS}),
-        # factories: strawberry builds fresh extensions per operation. The limit rules are
-        # built once, so that ValidationCache (keyed by the rule classes) hits; the parser
-        # and validation caches live at module level, shared across requests.
+        # factories: strawberry builds fresh extensions per operation; the parser and
+        # validation caches live at module level, shared across requests. QueryLimits:
+        # depth, aliases, fragment spreads, expanded size (linear in the document: strawberry's
+        # depth and alias limiters re-walk a fragment at each spread), then the standard
+        # rules, then the cost.
         extensions=[
             ErrorPolicy,
-            lambda: AddValidationRules(limit_rules),
             lambda: ParserCache(maxsize=1000),
-            lambda: ValidationCache(maxsize=1000),
+            lambda: QueryLimits(settings),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         ],
     )

@@ -23,15 +23,21 @@ class RunningServer:
 
 
 @asynccontextmanager
-async def parley_server(database_url: str, broadcast_url: str) -> AsyncIterator[str]:
-    """Start `python -m api serve` on a free port; yield its base URL; stop it."""
-    async with parley_process(database_url, broadcast_url) as server:
+async def parley_server(
+    database_url: str, broadcast_url: str, env: dict[str, str] | None = None
+) -> AsyncIterator[str]:
+    """Start `python -m api serve` on a free port (with more `env`ironment variables);
+    yield its base URL; stop it."""
+    async with parley_process(database_url, broadcast_url, env) as server:
         yield server.base_url
 
 
 @asynccontextmanager
-async def parley_process(database_url: str, broadcast_url: str) -> AsyncIterator[RunningServer]:
-    """Start `python -m api serve` on a free port; yield it (to signal it); stop it."""
+async def parley_process(
+    database_url: str, broadcast_url: str, env: dict[str, str] | None = None
+) -> AsyncIterator[RunningServer]:
+    """Start `python -m api serve` on a free port (with more `env`ironment variables);
+    yield it (to signal it); stop it."""
     port = free_port()
     env = {
         **os.environ,
@@ -40,6 +46,7 @@ async def parley_process(database_url: str, broadcast_url: str) -> AsyncIterator
         "PARLEY_PORT": str(port),
         "PARLEY_SECRET_KEY": "test-secret-key-0123456789",
         "PARLEY_LOG_LEVEL": "warning",
+        **(env or {}),
     }
     process = subprocess.Popen(  # noqa: ASYNC220 (a long-lived server, not awaited)
         [sys.executable, "-m", "api", "serve"],

@@ -89,7 +89,12 @@ class Page(Generic[M]):
     has_previous_page: bool
 
 
-def page_size(first: int | None, last: int | None, *, maximum: int, default: int = 20) -> int:
+DEFAULT_PAGE_SIZE = 20
+
+
+def page_size(
+    first: int | None, last: int | None, *, maximum: int, default: int = DEFAULT_PAGE_SIZE
+) -> int:
     """Validate `first`/`last` and return the size asked for."""
     if first is not None and last is not None:
         raise BadInput("Pass either first or last, not both.", field="last")

@@ -1,0 +1,60 @@
+"""Logs stay small whatever a client sends: every record's message and traceback are cut
+to PARLEY_LOG_MAX_VALUE_CHARS, and the cause stays readable."""
+
+import logging
+
+import pytest
+
+from api.inbox import service as inbox
+from api.settings import Settings
+from models.enums import Role
+from tests.conftest import Tenant
+from tests.graphql import GraphQLClient
+
+SEARCH = """query($search: String) { contacts(first: 5, filter: {search: $search}) {
+  edges { node { id } } } }"""
+
+
+async def test_an_unexpected_error_quoting_a_huge_input_is_logged_cut(
+    client: GraphQLClient,
+    tenant: Tenant,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given a failure whose message quotes the input, twice (a chained exception)
+    async def explode(*, search: str, **_: object) -> None:
+        try:
+            raise ValueError(f"cannot search for {search!r}")
+        except ValueError as error:
+            raise RuntimeError(f"search {search!r} failed") from error
+
+    monkeypatch.setattr(inbox, "list_contacts", explode)
+    # when a client searches for 900 KB of text
+    body = await client.as_(tenant.keys[Role.VIEWER]).execute(SEARCH, {"search": "x" * 900_000})
+    # then the client gets the masked error
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    # and the log line, traceback included, is cut to the limit but still names the cause
+    [record] = [r for r in caplog.records if r.name == "parley.errors"]
+    written = caplog.handler.format(record)
+    limit = settings.log_max_value_chars
+    assert len(written) < 2 * limit + 200
+    assert "ValueError: cannot search for 'xxx" in written
+    assert "characters cut]" in written
+    # and the exception itself is kept on the record, whole
+    assert record.exc_info is not None and len(str(record.exc_info[1])) > 900_000
+
+
+async def test_any_logger_is_cut_also_with_arguments(
+    client: GraphQLClient, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # when some library logs a huge argument (the app, hence the cap, is running)
+    with caplog.at_level(logging.INFO, logger="some.library"):
+        logging.getLogger("some.library").info("query %s took %d ms", "y" * 50_000, 3)
+    # then the record is cut to the limit
+    [record] = [r for r in caplog.records if r.name == "some.library"]
+    message = record.getMessage()
+    assert message.startswith("query yyy")
+    full_length = len("query ") + 50_000 + len(" took 3 ms")
+    cut = full_length - settings.log_max_value_chars
+    assert message.endswith(f"… [{cut} more characters cut]")
