@@ -15,7 +15,7 @@ from strawberry.types import ExecutionContext
 
 from api.core.error_policy import ErrorPolicy
 from api.core.error_types import EXCEPTION_HANDLERS
-from api.core.scalars import SCALAR_MAP
+from api.core.scalars import SCALAR_MAP, NumberLiteralLength
 from api.core.validation import bound_inputs
 from api.inbox.mutations import InboxMutations
 from api.inbox.queries import InboxQueries
@@ -57,6 +57,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     limit_rules: list[type[ASTValidationRule]] = [
         depth_rule(settings.max_query_depth, should_ignore=None),
         alias_rule(settings.max_aliases),
+        NumberLiteralLength,
     ]
     bound_inputs([Query, Mutation, Subscription])
     return ParleySchema(

@@ -47,3 +47,15 @@ class ModelNode(relay.Node):
             return None
         nodes = await cls.resolve_nodes(info=info, node_ids=[global_id.node_id])
         return nodes[0]
+
+
+async def node_of(info: Info, global_id: GlobalID) -> relay.Node | None:
+    """What `node(id:)` answers: the node a global ID names in the caller's workspace, or
+    None when it names nothing (an unknown type, a type that is not a node such as
+    "Query", a malformed key, another workspace's row)."""
+    graphql_type = info.schema.get_type_by_name(global_id.type_name)
+    node_type = getattr(graphql_type, "origin", None)
+    if not (isinstance(node_type, type) and issubclass(node_type, ModelNode)):
+        return None
+    node: relay.Node | None = await node_type.by_global_id(info, global_id)
+    return node

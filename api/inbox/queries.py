@@ -12,6 +12,7 @@ from api.core.connections import connection_of
 from api.core.context import Info
 from api.core.ids import decode_optional_id
 from api.core.loaders import WorkspaceLoader
+from api.core.nodes import node_of
 from api.core.permissions import CanRead
 from api.core.selection import selected_under
 from api.inbox import service
@@ -54,10 +55,7 @@ class InboxQueries:
         permission_classes=[CanRead], description="Any object by its global ID (or null)."
     )
     async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
-        if info.schema.get_type_by_name(id.type_name) is None:
-            return None
-        node: relay.Node | None = await id.resolve_node(info, required=False)
-        return node
+        return await node_of(info, id)
 
     @strawberry.field(permission_classes=[CanRead], description="A contact by ID (or null).")
     async def contact(self, info: Info, id: relay.GlobalID) -> Contact | None:

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, NewType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -21,6 +21,7 @@ from api.core.error_types import (
 )
 from api.core.ids import encode_id
 from api.core.nodes import ModelNode
+from api.core.scalars import LONG, Long
 from api.core.validation import MAX_SEARCH, column, limit
 from api.tenancy.types import User
 from api.usage import analytics, budgets, service
@@ -568,13 +569,6 @@ def error_of(exception: errors.DomainError) -> Any:
 
 # --- analytics ------------------------------------------------------------------------------
 
-Long = NewType("Long", int)
-LONG = strawberry.scalar(
-    name="Long",
-    description="A 64-bit integer as a JSON number (sums of tokens outgrow the 32-bit Int).",
-    serialize=int,
-    parse_value=int,
-)
 USAGE_SCALARS: dict[object, ScalarDefinition] = {Long: LONG}
 
 UsageDimension = strawberry.enum(
