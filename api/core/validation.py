@@ -102,8 +102,11 @@ def _check_value(value: Any, *, path: str, prefix: str, bounds: Bounds | None) -
     if isinstance(value, str):
         check_text(value, field=path, max_length=bounds.max_length if bounds else MAX_TEXT)
     elif isinstance(value, list):
+        # text in a list is named by the list (`labels`); an input object by its place in
+        # it (`events.3.model`)
         for index, item in enumerate(value):
-            _check_value(item, path=f"{path}.{index}", prefix=f"{path}.{index}", bounds=bounds)
+            item_path = path if isinstance(item, str) else f"{path}.{index}"
+            _check_value(item, path=item_path, prefix=item_path, bounds=bounds)
     elif has_object_definition(value):
         for field in get_object_definition(value, strict=True).fields:
             name = field.graphql_name or to_camel_case(field.python_name)

@@ -54,11 +54,11 @@ class InboxQueries:
     @strawberry.field(
         permission_classes=[CanRead], description="Any object by its global ID (or null)."
     )
-    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         return await node_of(info, id)
 
     @strawberry.field(permission_classes=[CanRead], description="A contact by ID (or null).")
-    async def contact(self, info: Info, id: relay.GlobalID) -> Contact | None:
+    async def contact(self, info: Info, id: strawberry.ID) -> Contact | None:
         contact: Contact | None = await Contact.by_global_id(info, id)
         return contact
 
@@ -84,7 +84,7 @@ class InboxQueries:
         return connection_of(page, Contact.from_model)
 
     @strawberry.field(permission_classes=[CanRead], description="A conversation by ID (or null).")
-    async def conversation(self, info: Info, id: relay.GlobalID) -> Conversation | None:
+    async def conversation(self, info: Info, id: strawberry.ID) -> Conversation | None:
         conversation: Conversation | None = await Conversation.by_global_id(info, id)
         return conversation
 
