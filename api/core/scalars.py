@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable
 from typing import Any, NewType
 
-import dateutil.parser
 import strawberry
 from graphql import (
     FloatValueNode,
@@ -150,7 +149,7 @@ def parse_datetime(value: object) -> dt.datetime:
     if not isinstance(value, str) or len(value) > 64:
         raise _refuse("DateTime", value, "send an ISO 8601 string")
     try:
-        parsed = dateutil.parser.isoparse(value)
+        parsed = dt.datetime.fromisoformat(value)
     except (ValueError, OverflowError):
         raise _refuse("DateTime", value, "not an ISO 8601 date and time") from None
     try:
