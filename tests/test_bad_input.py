@@ -378,6 +378,27 @@ async def test_every_hostile_value_at_every_input_is_refused_by_name_and_nothing
     assert await row_counts() == before
 
 
+async def test_text_as_long_as_its_bound_is_never_an_internal_error(
+    client: GraphQLClient, tenant: Tenant
+) -> None:
+    # given an OWNER, and every text input with the bound it declares
+    owner = client.as_(tenant.keys[Role.OWNER])
+    texts = [p for p in input_positions() if p.scalar in ("String", "ID")]
+
+    # when each gets text exactly as long as its bound (PostgreSQL refuses a longer value
+    # than its column holds: a bound above the column shows here)
+    masked: list[str] = []
+    for position in texts:
+        arguments = arguments_with(position, "x" * position.max_length)
+        body = await send(owner, document(position, arguments, inline=False), arguments)
+        codes = [error.get("extensions", {}).get("code") for error in body.get("errors") or []]
+        if "INTERNAL_SERVER_ERROR" in codes:
+            masked.append(str(position))
+
+    # then each is taken or refused, never an internal error
+    assert masked == []
+
+
 # --- the defects one by one, as a user meets them -------------------------------------------
 
 NODE = "query($id: ID!) { node(id: $id) { id } }"
