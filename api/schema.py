@@ -44,6 +44,11 @@ class Subscription(InboxSubscriptions, UsageSubscriptions):
     pass
 
 
+# Every argument of every field is checked (text bounds, NUL, lone surrogates) before its
+# resolver runs: see api.core.validation.
+bound_inputs([Query, Mutation, Subscription])
+
+
 class ParleySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -57,9 +62,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     limit_rules: list[type[ASTValidationRule]] = [
         depth_rule(settings.max_query_depth, should_ignore=None),
         alias_rule(settings.max_aliases),
-        NumberLiteralLength,
     ]
-    bound_inputs([Query, Mutation, Subscription])
     return ParleySchema(
         query=Query,
         mutation=Mutation,
@@ -72,6 +75,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             ErrorPolicy,
             lambda: AddValidationRules(limit_rules),
+            # number literals too long to convert, refused before graphql-core converts them
+            lambda: AddValidationRules([NumberLiteralLength]),
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
