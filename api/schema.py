@@ -16,6 +16,7 @@ from api.core.error_policy import ErrorPolicy
 from api.core.error_types import EXCEPTION_HANDLERS
 from api.core.limits import QueryLimits
 from api.core.scalars import SCALAR_MAP
+from api.core.validation import bound_inputs
 from api.inbox.mutations import InboxMutations
 from api.inbox.queries import InboxQueries
 from api.inbox.subscriptions import InboxSubscriptions
@@ -41,6 +42,11 @@ class Mutation(TenancyMutations, InboxMutations, UsageMutations):
 @strawberry.type(description="Live updates over WebSocket (graphql-transport-ws or graphql-ws).")
 class Subscription(InboxSubscriptions, UsageSubscriptions):
     pass
+
+
+# Every argument of every field is checked (text bounds, NUL, lone surrogates) before its
+# resolver runs: see api.core.validation.
+bound_inputs([Query, Mutation, Subscription])
 
 
 class SubscriptionOverHTTP(InvalidOperationTypeError):

@@ -26,7 +26,12 @@ class ErrorPolicy(MaskErrors):
     @staticmethod
     def _is_unexpected(error: GraphQLError) -> bool:
         original = error.original_error
-        return original is not None and not isinstance(original, GraphQLError | DomainError)
+        if original is None or isinstance(original, GraphQLError | DomainError):
+            return False
+        # graphql-core reports a literal it could not convert (an Int of 5,000 digits makes
+        # int() raise ValueError) with the conversion's exception attached: that is about
+        # the client's document, found before execution (no path), not a failure of ours.
+        return not (error.path is None and isinstance(original, ValueError))
 
     def _request_id(self) -> str:
         context = self.execution_context.context

@@ -59,6 +59,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from api.core.pagination import DEFAULT_PAGE_SIZE
+from api.core.scalars import NumberLiteralLength
 from api.settings import Settings
 
 TOO_COMPLEX = "QUERY_TOO_COMPLEX"
@@ -220,6 +221,8 @@ def validation_errors(
         limit_errors = document_limit_errors(document, settings)
     except RecursionError:  # a chain of fragments, each spreading the next
         return [_nested_too_deeply()]
+    # number literals too long to convert go before the standard rules convert them
+    limit_errors = limit_errors or list(validate_document(schema, document, (NumberLiteralLength,)))
     return limit_errors or list(validate(schema, document, rules))
 
 

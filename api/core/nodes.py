@@ -40,10 +40,38 @@ class ModelNode(relay.Node):
         return cls.from_model(row) if row is not None else None
 
     @classmethod
-    async def by_global_id(cls, info: Info, global_id: GlobalID) -> Any:
+    async def by_global_id(cls, info: Info, global_id: GlobalID | str) -> Any:
         """The node a global ID names, if it is of this type and in the caller's workspace;
-        otherwise None."""
+        otherwise None (a string that is no global ID names nothing)."""
+        if isinstance(global_id, str):
+            parsed = parse_global_id(global_id)
+            if parsed is None:
+                return None
+            global_id = parsed
         if global_id.type_name != cls.__name__:
             return None
         nodes = await cls.resolve_nodes(info=info, node_ids=[global_id.node_id])
         return nodes[0]
+
+
+def parse_global_id(value: str) -> GlobalID | None:
+    """The global ID in `value`, or None if it is not one (not base64, no "Type:" part)."""
+    try:
+        return GlobalID.from_id(value)
+    except Exception:  # strawberry raises GlobalIDValueError, binascii.Error, ValueError …
+        return None
+
+
+async def node_of(info: Info, id: str) -> relay.Node | None:
+    """What `node(id:)` answers: the node a global ID names in the caller's workspace, or
+    None when it names nothing (not a global ID, an unknown type, a type that is not a node
+    such as "Query", a malformed key, another workspace's row)."""
+    global_id = parse_global_id(id)
+    if global_id is None:
+        return None
+    graphql_type = info.schema.get_type_by_name(global_id.type_name)
+    node_type = getattr(graphql_type, "origin", None)
+    if not (isinstance(node_type, type) and issubclass(node_type, ModelNode)):
+        return None
+    node: relay.Node | None = await node_type.by_global_id(info, global_id)
+    return node

@@ -12,6 +12,7 @@ from api.core.connections import connection_of
 from api.core.context import Info
 from api.core.ids import decode_optional_id
 from api.core.loaders import WorkspaceLoader
+from api.core.nodes import node_of
 from api.core.permissions import CanRead
 from api.core.selection import selected_under
 from api.inbox import service
@@ -53,14 +54,11 @@ class InboxQueries:
     @strawberry.field(
         permission_classes=[CanRead], description="Any object by its global ID (or null)."
     )
-    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
-        if info.schema.get_type_by_name(id.type_name) is None:
-            return None
-        node: relay.Node | None = await id.resolve_node(info, required=False)
-        return node
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        return await node_of(info, id)
 
     @strawberry.field(permission_classes=[CanRead], description="A contact by ID (or null).")
-    async def contact(self, info: Info, id: relay.GlobalID) -> Contact | None:
+    async def contact(self, info: Info, id: strawberry.ID) -> Contact | None:
         contact: Contact | None = await Contact.by_global_id(info, id)
         return contact
 
@@ -86,7 +84,7 @@ class InboxQueries:
         return connection_of(page, Contact.from_model)
 
     @strawberry.field(permission_classes=[CanRead], description="A conversation by ID (or null).")
-    async def conversation(self, info: Info, id: relay.GlobalID) -> Conversation | None:
+    async def conversation(self, info: Info, id: strawberry.ID) -> Conversation | None:
         conversation: Conversation | None = await Conversation.by_global_id(info, id)
         return conversation
 

@@ -39,6 +39,7 @@ PHONE_PATTERN = re.compile(r"^\+[1-9][0-9]{6,14}$")
 LABEL_PATTERN = re.compile(r"^[\w][\w .:/-]{0,63}$")
 MAX_LABELS = 50
 MAX_MESSAGE_LENGTH = 32_000
+MAX_HANDOFF_REASON = 2000
 
 BY_CREATED_DESC = SortKey((("created_at", "datetime"), ("id", "uuid")), descending=True)
 BY_CREATED_ASC = SortKey((("created_at", "datetime"), ("id", "uuid")), descending=False)
@@ -431,7 +432,7 @@ async def set_conversation_status(
 async def handoff_conversation(
     *, workspace_id: UUID, conversation_id: UUID, reason: str, assignee_id: UUID | None = None
 ) -> models.Conversation:
-    reason = required_text(reason, field="reason", max_length=2000)
+    reason = required_text(reason, field="reason", max_length=MAX_HANDOFF_REASON)
     if assignee_id is not None:
         await _member_id(workspace_id, assignee_id, field="assigneeId")
 

@@ -22,6 +22,7 @@ from api.core.error_types import (
     ValidationError,
 )
 from api.core.nodes import ModelNode
+from api.core.validation import MAX_SEARCH, column, limit
 from api.inbox import service
 from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader, MessageByIdLoader
 from api.tenancy.types import User
@@ -93,7 +94,9 @@ class ChatMessage(ModelNode):
         description="This message's cursor, as in `messages` edges and `messageAdded(after:)`."
     )
     role: MessageRole = strawberry.field(description="Who wrote it.")  # type: ignore[valid-type]
-    content: str = strawberry.field(description="The text.")
+    content: str = strawberry.field(
+        description="The text.", metadata=limit(service.MAX_MESSAGE_LENGTH)
+    )
     model: str | None = strawberry.field(description="The LLM that wrote it, for AI messages.")
     input_tokens: int = strawberry.field(description="Uncached input tokens.")
     cache_read_tokens: int = strawberry.field(description="Input tokens read from the cache.")
@@ -275,13 +278,20 @@ class ContactOrder(Enum):
     CREATED_AT_ASC = "CREATED_AT_ASC"
 
 
+# Bounds of text inputs, from the columns they are stored in (api.core.validation).
+CONTACT_NAME = column(models.Contact, "name")
+CONTACT_PHONE = column(models.Contact, "phone")
+CONTACT_EMAIL = column(models.Contact, "email")
+LABEL = column(models.ConversationLabel, "label")
+
+
 @strawberry.input(description="Narrow the contact list.")
 class ContactFilter:
     lead_status: LeadStatus | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Only this lead status."
     )
     search: str | None = strawberry.field(
-        default=None, description="Name, e-mail or phone contains this."
+        default=None, description="Name, e-mail or phone contains this.", metadata=limit(MAX_SEARCH)
     )
 
 
@@ -308,7 +318,11 @@ class ConversationFilter:
     ai_state: AiState | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Only this AI state."
     )
-    label: str | None = strawberry.field(default=None, description="Only with this label.")
+    label: str | None = strawberry.field(
+        default=None,
+        description="Only with this label.",
+        metadata=column(models.ConversationLabel, "label"),
+    )
     contact_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only with this contact."
     )
@@ -316,7 +330,7 @@ class ConversationFilter:
         default=False, description="Archived ones (true), live ones (false, default), or both."
     )
     search: str | None = strawberry.field(
-        default=None, description="Title or contact name contains this."
+        default=None, description="Title or contact name contains this.", metadata=limit(MAX_SEARCH)
     )
 
 
@@ -325,9 +339,13 @@ class ConversationFilter:
 
 @strawberry.input(description="A new contact.")
 class CreateContactInput:
-    name: str = strawberry.field(description="Display name.")
-    phone: str | None = strawberry.field(default=None, description="Phone, E.164 (+62…).")
-    email: str | None = strawberry.field(default=None, description="E-mail.")
+    name: str = strawberry.field(description="Display name.", metadata=CONTACT_NAME)
+    phone: str | None = strawberry.field(
+        default=None, description="Phone, E.164 (+62…).", metadata=CONTACT_PHONE
+    )
+    email: str | None = strawberry.field(
+        default=None, description="E-mail.", metadata=CONTACT_EMAIL
+    )
     handles: JSON | None = strawberry.field(default=None, description="Channel handles.")
     lead_status: LeadStatus | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Lead status (NEW if not given)."
@@ -337,15 +355,21 @@ class CreateContactInput:
         default=None, description="Temperature."
     )
     attributes: JSON | None = strawberry.field(default=None, description="Custom attributes.")
-    labels: list[str] | None = strawberry.field(default=None, description="Labels.")
+    labels: list[str] | None = strawberry.field(default=None, description="Labels.", metadata=LABEL)
 
 
 @strawberry.input(description="Change a contact; omitted fields stay, null clears.")
 class UpdateContactInput:
     contact_id: strawberry.ID = strawberry.field(description="The contact.")
-    name: str | None = strawberry.field(default=strawberry.UNSET, description="Display name.")
-    phone: str | None = strawberry.field(default=strawberry.UNSET, description="Phone, E.164.")
-    email: str | None = strawberry.field(default=strawberry.UNSET, description="E-mail.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Display name.", metadata=CONTACT_NAME
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Phone, E.164.", metadata=CONTACT_PHONE
+    )
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="E-mail.", metadata=CONTACT_EMAIL
+    )
     handles: JSON | None = strawberry.field(default=strawberry.UNSET, description="Handles.")
     lead_status: LeadStatus | None = strawberry.field(  # type: ignore[valid-type]
         default=strawberry.UNSET, description="Lead status."
@@ -355,7 +379,9 @@ class UpdateContactInput:
         default=strawberry.UNSET, description="Temperature."
     )
     attributes: JSON | None = strawberry.field(default=strawberry.UNSET, description="Attributes.")
-    labels: list[str] | None = strawberry.field(default=strawberry.UNSET, description="Labels.")
+    labels: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Labels.", metadata=LABEL
+    )
 
 
 @strawberry.type(description="The new contact.")
@@ -382,11 +408,13 @@ UpdateContactResult = Annotated[
 class StartConversationInput:
     contact_id: strawberry.ID = strawberry.field(description="The contact.")
     channel: Channel = strawberry.field(description="The channel.")  # type: ignore[valid-type]
-    title: str | None = strawberry.field(default=None, description="Subject line.")
+    title: str | None = strawberry.field(
+        default=None, description="Subject line.", metadata=column(models.Conversation, "title")
+    )
     priority: Priority = strawberry.field(  # type: ignore[valid-type]
         default=enums.Priority.NORMAL, description="Urgency."
     )
-    labels: list[str] | None = strawberry.field(default=None, description="Labels.")
+    labels: list[str] | None = strawberry.field(default=None, description="Labels.", metadata=LABEL)
     assignee_id: strawberry.ID | None = strawberry.field(
         default=None, description="A member to assign it to."
     )
@@ -408,7 +436,9 @@ StartConversationResult = Annotated[
     "(priced by Parley; a usage without a model is recorded as model `unknown`)."
 )
 class MessageUsageInput:
-    model: str | None = strawberry.field(default=None, description="The LLM's id.")
+    model: str | None = strawberry.field(
+        default=None, description="The LLM's id.", metadata=column(models.Message, "model")
+    )
     input_tokens: int = strawberry.field(default=0, description="Input tokens as reported.")
     output_tokens: int = strawberry.field(default=0, description="Output tokens.")
     cache_read_tokens: int = strawberry.field(default=0, description="Cache-read tokens.")
@@ -425,12 +455,19 @@ class MessageUsageInput:
         default=0, description="The part of cacheWriteTokens written with a 1-hour TTL."
     )
     operation: str = strawberry.field(
-        default="reply", description="What the call was for (the usage event's operation)."
+        default="reply",
+        description="What the call was for (the usage event's operation).",
+        metadata=column(models.AiUsageEvent, "operation"),
     )
-    ai_type: str | None = strawberry.field(default=None, description="The bot role: MOUTH …")
+    ai_type: str | None = strawberry.field(
+        default=None,
+        description="The bot role: MOUTH …",
+        metadata=column(models.AiUsageEvent, "ai_type"),
+    )
     request_id: str | None = strawberry.field(
         default=None,
         description="Idempotency key: sending again with it returns the first message.",
+        metadata=column(models.AiUsageEvent, "request_id"),
     )
     occurred_at: datetime | None = strawberry.field(
         default=None, description="When the call happened (default now)."
@@ -444,7 +481,9 @@ class MessageUsageInput:
 class SendMessageInput:
     conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
     role: MessageRole = strawberry.field(description="Who writes it.")  # type: ignore[valid-type]
-    content: str = strawberry.field(description="The text.")
+    content: str = strawberry.field(
+        description="The text.", metadata=limit(service.MAX_MESSAGE_LENGTH)
+    )
     usage: MessageUsageInput | None = strawberry.field(
         default=None, description="Token usage, for AI messages."
     )
@@ -506,7 +545,9 @@ class SetConversationStatusInput:
 @strawberry.input(description="Hand a conversation over from the bot to humans.")
 class HandoffConversationInput:
     conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
-    reason: str = strawberry.field(description="Why the bot hands over.")
+    reason: str = strawberry.field(
+        description="Why the bot hands over.", metadata=limit(service.MAX_HANDOFF_REASON)
+    )
     assignee_id: strawberry.ID | None = strawberry.field(
         default=None, description="A member to assign it to."
     )
@@ -521,8 +562,12 @@ class SetConversationAiStateInput:
 @strawberry.input(description="Add and remove labels.")
 class LabelConversationInput:
     conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
-    add: list[str] = strawberry.field(default_factory=list, description="Labels to add.")
-    remove: list[str] = strawberry.field(default_factory=list, description="Labels to remove.")
+    add: list[str] = strawberry.field(
+        default_factory=list, description="Labels to add.", metadata=LABEL
+    )
+    remove: list[str] = strawberry.field(
+        default_factory=list, description="Labels to remove.", metadata=LABEL
+    )
 
 
 @strawberry.input(description="Archive or unarchive a conversation.")

@@ -16,6 +16,7 @@ from api.core.error_types import (
 )
 from api.core.ids import encode_id
 from api.core.nodes import ModelNode
+from api.core.validation import MAX_PASSWORD_LENGTH, column, limit
 from api.tenancy.loaders import UserByIdLoader
 from models.enums import Role as RoleEnum
 
@@ -69,7 +70,9 @@ class Member:
 @strawberry.type(description="A workspace credential for bots and integrations.")
 class ApiKey:
     id: strawberry.ID = strawberry.field(description="Global ID of the key.")
-    name: str = strawberry.field(description="What the key is for.")
+    name: str = strawberry.field(
+        description="What the key is for.", metadata=column(models.ApiKey, "name")
+    )
     prefix: str = strawberry.field(description="The visible start of the key, to recognise it.")
     role: Role = strawberry.field(description="What the key may do.")  # type: ignore[valid-type]
     created_at: datetime = strawberry.field(description="When it was created.")
@@ -102,10 +105,15 @@ class Viewer:
 # --- inputs and results ---------------------------------------------------------------
 
 
+USER_EMAIL = column(models.User, "email")
+PASSWORD = limit(MAX_PASSWORD_LENGTH)
+"""Passwords are hashed with argon2: bounded, so that no one makes the server hash a novel."""
+
+
 @strawberry.input(description="Sign in with e-mail and password.")
 class LoginInput:
-    email: str = strawberry.field(description="The user's e-mail.")
-    password: str = strawberry.field(description="The user's password.")
+    email: str = strawberry.field(description="The user's e-mail.", metadata=USER_EMAIL)
+    password: str = strawberry.field(description="The user's password.", metadata=PASSWORD)
     workspace_id: strawberry.ID | None = strawberry.field(
         default=None, description="Which workspace, for users of several."
     )
@@ -140,7 +148,9 @@ LogoutResult = Annotated[
 
 @strawberry.input(description="A new API key.")
 class CreateApiKeyInput:
-    name: str = strawberry.field(description="What the key is for.")
+    name: str = strawberry.field(
+        description="What the key is for.", metadata=column(models.ApiKey, "name")
+    )
     role: Role = strawberry.field(  # type: ignore[valid-type]
         default=RoleEnum.AGENT, description="What the key may do (at most your own role)."
     )
@@ -176,10 +186,13 @@ RevokeApiKeyResult = Annotated[
 
 @strawberry.input(description="Add a member; a new e-mail creates the user.")
 class InviteMemberInput:
-    email: str = strawberry.field(description="The member's e-mail.")
-    name: str = strawberry.field(description="Full name (for a new user).")
+    email: str = strawberry.field(description="The member's e-mail.", metadata=USER_EMAIL)
+    name: str = strawberry.field(
+        description="Full name (for a new user).", metadata=column(models.User, "name")
+    )
     password: str = strawberry.field(
-        description="Initial password for a new user (ignored for an existing one)."
+        description="Initial password for a new user (ignored for an existing one).",
+        metadata=PASSWORD,
     )
     role: Role = strawberry.field(  # type: ignore[valid-type]
         default=RoleEnum.AGENT, description="The member's role (at most your own)."

@@ -246,7 +246,7 @@ async def reserve(
     """Hold `worst_case_usd` against this month's budget, atomically; QuotaExceeded when a
     HARD budget has no room. Expired reservations are released first."""
     now = now or datetime.now(UTC)
-    ttl = ttl or DEFAULT_RESERVATION_TTL
+    ttl = DEFAULT_RESERVATION_TTL if ttl is None else ttl  # 0 s is refused, not defaulted
     if not timedelta(seconds=1) <= ttl <= MAX_RESERVATION_TTL:
         raise BadInput("ttlSeconds must be between 1 and 3600.", field="ttlSeconds")
     await release_expired(workspace_id=workspace_id, now=now)

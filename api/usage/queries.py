@@ -1,12 +1,16 @@
 """Usage queries: the model catalog, the budget, the recorded calls and analytics."""
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 
+import models
 from api.core.connections import connection_of
 from api.core.context import Info
 from api.core.ids import decode_optional_id
 from api.core.permissions import CanRead
+from api.core.validation import column
 from api.usage import analytics, budgets, service
 from api.usage.subscriptions import current_usage
 from api.usage.types import (
@@ -56,7 +60,11 @@ class UsageQueries:
         permission_classes=[CanRead],
         description="A model by its id (`modelId`, e.g. `gpt-4o`) or an alias; null if none.",
     )
-    async def ai_model(self, info: Info, id: str) -> AiModel | None:
+    async def ai_model(
+        self,
+        info: Info,
+        id: Annotated[str, strawberry.argument(metadata=column(models.AiModel, "key"))],
+    ) -> AiModel | None:
         row = await service.resolve_model(info.context.workspace_id, id.strip())
         return AiModel.from_model(row) if row else None
 

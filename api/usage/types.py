@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, NewType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -21,6 +21,8 @@ from api.core.error_types import (
 )
 from api.core.ids import encode_id
 from api.core.nodes import ModelNode
+from api.core.scalars import LONG, Long
+from api.core.validation import MAX_SEARCH, column, limit
 from api.tenancy.types import User
 from api.usage import analytics, budgets, service
 from api.usage.loaders import (
@@ -300,23 +302,43 @@ class AiBudgetReservation:
 # --- inputs ------------------------------------------------------------------------------
 
 
+# Bounds of text inputs, from the columns they are stored in (api.core.validation).
+MODEL_ID = column(models.AiModel, "key")
+PROVIDER = column(models.AiModel, "provider")
+REPORTED_MODEL = column(models.AiUsageEvent, "reported_model")
+OPERATION = column(models.AiUsageEvent, "operation")
+MAX_CAPABILITY = 64
+
+
 @strawberry.input(description="Narrow the model catalog.")
 class AiModelFilter:
     search: str | None = strawberry.field(
-        default=None, description="The id or display name contains this."
+        default=None,
+        description="The id or display name contains this.",
+        metadata=limit(MAX_SEARCH),
     )
-    provider: str | None = strawberry.field(default=None, description="Only this provider.")
+    provider: str | None = strawberry.field(
+        default=None, description="Only this provider.", metadata=PROVIDER
+    )
 
 
 @strawberry.input(description="One LLM call as a bot worker reports it.")
 class RecordAiUsageInput:
-    model: str = strawberry.field(description="The model's id or one of its aliases.")
-    operation: str = strawberry.field(description="What it was for: reply, lead_scoring …")
+    model: str = strawberry.field(
+        description="The model's id or one of its aliases.", metadata=REPORTED_MODEL
+    )
+    operation: str = strawberry.field(
+        description="What it was for: reply, lead_scoring …", metadata=OPERATION
+    )
     input_tokens_include_cache: bool = strawberry.field(
         description="True when inputTokens includes the cached tokens (OpenAI style); false "
         "when cache reads and writes are reported beside it (Anthropic style)."
     )
-    ai_type: str | None = strawberry.field(default=None, description="The bot role: MOUTH …")
+    ai_type: str | None = strawberry.field(
+        default=None,
+        description="The bot role: MOUTH …",
+        metadata=column(models.AiUsageEvent, "ai_type"),
+    )
     input_tokens: int = strawberry.field(default=0, description="Input tokens as reported.")
     output_tokens: int = strawberry.field(default=0, description="Output tokens.")
     cache_read_tokens: int = strawberry.field(default=0, description="Cache-read tokens.")
@@ -326,7 +348,9 @@ class RecordAiUsageInput:
     )
     latency_ms: int | None = strawberry.field(default=None, description="How long it took.")
     request_id: str | None = strawberry.field(
-        default=None, description="Idempotency key: the same id is recorded once."
+        default=None,
+        description="Idempotency key: the same id is recorded once.",
+        metadata=column(models.AiUsageEvent, "request_id"),
     )
     occurred_at: datetime | None = strawberry.field(
         default=None, description="When it happened (default now)."
@@ -355,7 +379,10 @@ class RecordAiUsageBatchInput:
 
 @strawberry.input(description="Hold the worst-case cost of a call before making it.")
 class ReserveAiBudgetInput:
-    model: str = strawberry.field(description="The model's id or one of its aliases.")
+    model: str = strawberry.field(
+        description="The model's id or one of its aliases.",
+        metadata=column(models.AiBudgetReservation, "model_key"),
+    )
     max_input_tokens: int = strawberry.field(description="The most input tokens it can use.")
     max_output_tokens: int = strawberry.field(description="The most output tokens it can use.")
     ttl_seconds: int | None = strawberry.field(
@@ -393,16 +420,28 @@ class AiModelPricesInput:
 
 @strawberry.input(description="Add your workspace's own model (self-hosted, fine-tuned …).")
 class AddAiModelInput:
-    model_id: str = strawberry.field(description="The id usage reports will name.")
-    provider: str = strawberry.field(description="Who serves it.")
+    model_id: str = strawberry.field(
+        description="The id usage reports will name.", metadata=MODEL_ID
+    )
+    provider: str = strawberry.field(description="Who serves it.", metadata=PROVIDER)
     prices: AiModelPricesInput = strawberry.field(description="Its prices.")
-    display_name: str | None = strawberry.field(default=None, description="A readable name.")
+    display_name: str | None = strawberry.field(
+        default=None,
+        description="A readable name.",
+        metadata=column(models.AiModel, "display_name"),
+    )
     context_window: int | None = strawberry.field(default=None, description="Most input tokens.")
     max_output_tokens: int | None = strawberry.field(
         default=None, description="Most output tokens."
     )
-    capabilities: list[str] = strawberry.field(default_factory=list, description="Features.")
-    aliases: list[str] = strawberry.field(default_factory=list, description="Other names.")
+    capabilities: list[str] = strawberry.field(
+        default_factory=list, description="Features.", metadata=limit(MAX_CAPABILITY)
+    )
+    aliases: list[str] = strawberry.field(
+        default_factory=list,
+        description="Other names.",
+        metadata=column(models.AiModelAlias, "alias"),
+    )
     effective_from: datetime | None = strawberry.field(
         default=None, description="Prices in force from (default: for all usage, past too)."
     )
@@ -410,7 +449,9 @@ class AddAiModelInput:
 
 @strawberry.input(description="A new price version for your workspace (a negotiated rate).")
 class SetAiModelPriceInput:
-    model_id: str = strawberry.field(description="The model's id or one of its aliases.")
+    model_id: str = strawberry.field(
+        description="The model's id or one of its aliases.", metadata=MODEL_ID
+    )
     prices: AiModelPricesInput = strawberry.field(description="The prices.")
     effective_from: datetime | None = strawberry.field(
         default=None, description="In force from (default now)."
@@ -528,13 +569,6 @@ def error_of(exception: errors.DomainError) -> Any:
 
 # --- analytics ------------------------------------------------------------------------------
 
-Long = NewType("Long", int)
-LONG = strawberry.scalar(
-    name="Long",
-    description="A 64-bit integer as a JSON number (sums of tokens outgrow the 32-bit Int).",
-    serialize=int,
-    parse_value=int,
-)
 USAGE_SCALARS: dict[object, ScalarDefinition] = {Long: LONG}
 
 UsageDimension = strawberry.enum(
@@ -793,6 +827,10 @@ class AiUsageEventFilter:
         default=None, description="Only calls for this conversation."
     )
     model: str | None = strawberry.field(
-        default=None, description="Only calls of this model (its id or an alias)."
+        default=None,
+        description="Only calls of this model (its id or an alias).",
+        metadata=REPORTED_MODEL,
     )
-    operation: str | None = strawberry.field(default=None, description="Only this operation.")
+    operation: str | None = strawberry.field(
+        default=None, description="Only this operation.", metadata=OPERATION
+    )
