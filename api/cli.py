@@ -16,7 +16,7 @@ from tortoise import Tortoise
 from api import db
 from api.core import auth
 from api.core.errors import DomainError
-from api.settings import Settings, SettingsError, load_settings
+from api.settings import Settings, SettingsError, check_servable, load_settings
 from models.enums import Role
 
 T = TypeVar("T")
@@ -76,6 +76,11 @@ def serve(
 ) -> None:
     """Serve /graphql and /healthz with uvicorn."""
     settings = _settings(host=host, port=port, workers=workers)
+    try:
+        check_servable(settings)
+    except SettingsError as exc:
+        typer.echo(f"parley: {exc}", err=True)
+        raise typer.Exit(2) from None
 
     async def check() -> None:
         return None

@@ -3,6 +3,7 @@
 `TORTOISE_ORM` is what aerich points at; it follows PARLEY_DATABASE_URL.
 """
 
+import ipaddress
 import os
 from functools import cached_property
 from typing import Annotated, Any
@@ -90,6 +91,28 @@ class Settings(BaseSettings):
     @property
     def tortoise_orm(self) -> dict[str, Any]:
         return tortoise_config(self.database_url, pool_size=self.db_pool_size)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
+def check_servable(settings: Settings) -> None:
+    """Refuse to serve beyond this machine with the development secret key: it is public in
+    the repository, so anyone could forge what is keyed by it (stored token hashes)."""
+    if settings.secret_key.get_secret_value() == DEV_SECRET_KEY and not is_loopback(
+        settings.host
+    ):
+        raise SettingsError(
+            f"PARLEY_SECRET_KEY: the development key is public; set your own secret key "
+            f"to serve on {settings.host} (the development key works on 127.0.0.1 only)"
+        )
 
 
 def load_settings(**overrides: Any) -> Settings:
