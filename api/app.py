@@ -27,6 +27,7 @@ from api.core import auth, events
 from api.core.auth import Viewer
 from api.core.broadcast import create_broadcast
 from api.core.context import Context
+from api.core.ratelimit import LoginThrottle
 from api.core.sockets import LiveSockets
 from api.schema import build_schema
 from api.settings import Settings, load_settings
@@ -63,6 +64,7 @@ class ParleyGraphQL(GraphQL[Context, None]):
             viewer=viewer,
             request_id=request_id,
             broadcast=getattr(request.app.state, "broadcast", None),
+            response=response if isinstance(response, Response) else None,
         )
         if isinstance(request, WebSocket):
             request.scope["parley.context"] = context  # for clean-up when the socket ends
@@ -115,6 +117,7 @@ def create_app(settings: Settings) -> Starlette:
             await broadcast.connect()
             app.state.broadcast = broadcast
             app.state.sockets = sockets
+            app.state.login_throttle = LoginThrottle.from_settings(settings)
             events.set_publisher(broadcast)
             chores = [
                 asyncio.create_task(sockets.run_sweeps(settings.credential_check_interval_s)),
@@ -126,6 +129,7 @@ def create_app(settings: Settings) -> Starlette:
                 for chore in chores:
                     chore.cancel()
                 events.set_publisher(None)
+                await app.state.login_throttle.close()
                 # ends every live subscription cleanly before the database closes
                 await broadcast.disconnect()
 

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     ws_keep_alive_s: float = Field(default=15.0, gt=0)
     credential_check_interval_s: float = Field(default=2.0, gt=0)
     event_retention_days: int = Field(default=30, ge=1)
+    # failed sign-ins per e-mail, and sign-in attempts per client address, in a moving window
+    login_failures_per_account: int = Field(default=10, ge=1)
+    login_attempts_per_address: int = Field(default=30, ge=1)
+    login_limit_window_minutes: int = Field(default=15, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -106,9 +110,7 @@ def is_loopback(host: str) -> bool:
 def check_servable(settings: Settings) -> None:
     """Refuse to serve beyond this machine with the development secret key: it is public in
     the repository, so anyone could forge what is keyed by it (stored token hashes)."""
-    if settings.secret_key.get_secret_value() == DEV_SECRET_KEY and not is_loopback(
-        settings.host
-    ):
+    if settings.secret_key.get_secret_value() == DEV_SECRET_KEY and not is_loopback(settings.host):
         raise SettingsError(
             f"PARLEY_SECRET_KEY: the development key is public; set your own secret key "
             f"to serve on {settings.host} (the development key works on 127.0.0.1 only)"

@@ -16,8 +16,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @asynccontextmanager
-async def parley_server(database_url: str, broadcast_url: str) -> AsyncIterator[str]:
-    """Start `python -m api serve` on a free port; yield its base URL; stop it."""
+async def parley_server(
+    database_url: str, broadcast_url: str, **settings: str
+) -> AsyncIterator[str]:
+    """Start `python -m api serve` on a free port (`settings`: more PARLEY_* variables, by
+    their name without the prefix); yield its base URL; stop it."""
     port = free_port()
     env = {
         **os.environ,
@@ -26,6 +29,7 @@ async def parley_server(database_url: str, broadcast_url: str) -> AsyncIterator[
         "PARLEY_PORT": str(port),
         "PARLEY_SECRET_KEY": "test-secret-key-0123456789",
         "PARLEY_LOG_LEVEL": "warning",
+        **{f"PARLEY_{name.upper()}": value for name, value in settings.items()},
     }
     process = subprocess.Popen(  # noqa: ASYNC220 (a long-lived server, not awaited)
         [sys.executable, "-m", "api", "serve"],

@@ -30,6 +30,13 @@ from api.tenancy.types import (
 )
 
 
+def client_address(info: Info) -> str:
+    """The TCP peer's address (behind a reverse proxy: the proxy's; X-Forwarded-For is a
+    header anyone can write, so it is not trusted)."""
+    client = info.context.request.client
+    return client.host if client else ""
+
+
 @strawberry.type
 class TenancyMutations:
     @strawberry.mutation(
@@ -41,6 +48,8 @@ class TenancyMutations:
             password=input.password,
             workspace_id=decode_optional_id(input.workspace_id, "Workspace", field="workspaceId"),
             ttl=session_ttl(info),
+            throttle=info.context.request.app.state.login_throttle,
+            client_address=client_address(info),
         )
         user = await models.User.get(id=issued.session.user_id)
         workspace = await models.Workspace.get(id=issued.session.workspace_id)

@@ -13,6 +13,7 @@ import models
 from api.core import auth
 from api.core.auth import Viewer
 from api.core.errors import BadInput, Conflict, InvalidCredentials, NotFound
+from api.core.ratelimit import LoginThrottle
 from models.enums import Role
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -154,14 +155,26 @@ async def api_keys(*, workspace_id: UUID) -> list[models.ApiKey]:
 
 
 async def login(
-    *, email: str, password: str, workspace_id: UUID | None, ttl: timedelta
+    *,
+    email: str,
+    password: str,
+    workspace_id: UUID | None,
+    ttl: timedelta,
+    throttle: LoginThrottle | None = None,
+    client_address: str = "",
 ) -> IssuedSession:
-    """A session token for a member. Wrong e-mail and wrong password fail alike."""
-    user = await models.User.get_or_none(email=email.strip().lower())
+    """A session token for a member. Wrong e-mail and wrong password fail alike. With a
+    `throttle`, an attempt over its limits is refused before any password check."""
+    email = email.strip().lower()
+    if throttle is not None:
+        await throttle.attempt(account=email, address=client_address)
+    user = await models.User.get_or_none(email=email)
     # An unknown e-mail costs an argon2 check too: answering it faster would tell which it was.
     password_hash = user.password_hash if user else _no_user_password_hash()
     if not await auth.verify_password_async(password_hash, password) or user is None:
         raise InvalidCredentials("Wrong e-mail or password.", field="password")
+    if throttle is not None:
+        await throttle.succeeded(account=email)
     memberships = await models.Membership.filter(user_id=user.id)
     if workspace_id is not None:
         memberships = [m for m in memberships if m.workspace_id == workspace_id]

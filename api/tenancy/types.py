@@ -12,6 +12,7 @@ from api.core.error_types import (
     ConflictError,
     InvalidCredentialsError,
     NotFoundError,
+    RateLimitedError,
     ValidationError,
 )
 from api.core.ids import encode_id
@@ -122,7 +123,7 @@ class LoginPayload:
 
 
 LoginResult = Annotated[
-    LoginPayload | InvalidCredentialsError | ValidationError | NotFoundError,
+    LoginPayload | InvalidCredentialsError | RateLimitedError | ValidationError | NotFoundError,
     strawberry.union("LoginResult", description="A session, or why not."),
 ]
 
