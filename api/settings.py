@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     login_failures_per_account: int = Field(default=10, ge=1)
     login_attempts_per_address: int = Field(default=30, ge=1)
     login_limit_window_minutes: int = Field(default=15, ge=1)
+    invitation_ttl_days: int = Field(default=7, ge=1)
 
     @field_validator("database_url")
     @classmethod
