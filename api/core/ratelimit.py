@@ -10,37 +10,46 @@ user who signs in is not punished for earlier typos); the address window keeps c
 every attempt, so that one client cannot guess across many accounts by signing in to its
 own one in between. The address is the TCP peer: behind a reverse proxy that is the
 proxy, and `X-Forwarded-For` is not trusted.
+
+While Redis does not answer, this instance counts in its own memory (and logs it): sign-in
+keeps working and guessing stays throttled, per instance, until Redis is back.
 """
 
 import hashlib
+import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlparse
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 from redis.asyncio import ConnectionPool
 
 from api.core.errors import RateLimited
 from api.settings import Settings
 
 KEY_PREFIX = "parley-ratelimit"
+REDIS_TIMEOUT_S = 2.0
+
+logger = logging.getLogger("parley.ratelimit")
 
 
-def limiter_storage(broadcast_url: str) -> tuple[Storage, ConnectionPool | None]:
-    """Redis (shared by all instances) when the broadcast uses it, else process memory;
-    and the Redis connection pool, ours to close."""
-    if urlparse(broadcast_url).scheme in ("redis", "rediss"):
-        pool = ConnectionPool.from_url(broadcast_url)
-        storage = RedisStorage(
-            f"async+{broadcast_url}",
-            implementation="redispy",
-            key_prefix=KEY_PREFIX,
-            connection_pool=pool,  # type: ignore[arg-type]  # documented; typed too narrowly
-        )
-        return storage, pool
-    return MemoryStorage(), None
+def redis_limiter(redis_url: str) -> tuple[MovingWindowRateLimiter, ConnectionPool]:
+    """A limiter on Redis (shared by all instances), and its connection pool, ours to close."""
+    pool = ConnectionPool.from_url(
+        redis_url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S
+    )
+    storage = RedisStorage(
+        f"async+{redis_url}",
+        implementation="redispy",
+        key_prefix=KEY_PREFIX,
+        wrap_exceptions=True,  # any Redis failure is a StorageError: see _on_storage
+        connection_pool=pool,  # type: ignore[arg-type]  # documented; typed too narrowly
+    )
+    return MovingWindowRateLimiter(storage), pool
 
 
 def limit_key(value: str) -> str:
@@ -54,8 +63,11 @@ class LoginThrottle:
     def __init__(
         self, broadcast_url: str, *, per_account: int, per_address: int, window_minutes: int
     ) -> None:
-        storage, self.redis_pool = limiter_storage(broadcast_url)
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.local = MovingWindowRateLimiter(MemoryStorage())
+        self.shared: MovingWindowRateLimiter | None = None
+        self.redis_pool: ConnectionPool | None = None
+        if urlparse(broadcast_url).scheme in ("redis", "rediss"):
+            self.shared, self.redis_pool = redis_limiter(broadcast_url)
         self.per_account = RateLimitItemPerMinute(per_account, window_minutes, "login-account")
         self.per_address = RateLimitItemPerMinute(per_address, window_minutes, "login-address")
 
@@ -68,26 +80,49 @@ class LoginThrottle:
             window_minutes=settings.login_limit_window_minutes,
         )
 
-    def _windows(self, account: str, address: str) -> list[tuple[RateLimitItem, str]]:
-        return [(self.per_account, limit_key(account)), (self.per_address, limit_key(address))]
-
     async def attempt(self, *, account: str, address: str) -> None:
         """Count one attempt in both windows, or raise RateLimited (counting nothing more)
         when either is full."""
-        windows = self._windows(account, address)
-        for item, key in windows:
-            if not await self.limiter.test(item, key):
-                raise await self._limited(item, key)
-        for item, key in windows:
-            if not await self.limiter.hit(item, key):  # a parallel attempt took the last place
-                raise await self._limited(item, key)
+        windows = [
+            (self.per_account, limit_key(account)),
+            (self.per_address, limit_key(address)),
+        ]
+
+        async def take_places(limiter: MovingWindowRateLimiter) -> None:
+            for item, key in windows:
+                if not await limiter.test(item, key):
+                    raise await self._limited(limiter, item, key)
+            for item, key in windows:
+                if not await limiter.hit(item, key):  # a parallel attempt took the last place
+                    raise await self._limited(limiter, item, key)
+
+        await self._on_storage(take_places)
 
     async def succeeded(self, *, account: str) -> None:
         """The password was right: that account's failures are forgiven."""
-        await self.limiter.clear(self.per_account, limit_key(account))
 
-    async def _limited(self, item: RateLimitItem, key: str) -> RateLimited:
-        stats = await self.limiter.get_window_stats(item, key)
+        async def forgive(limiter: MovingWindowRateLimiter) -> None:
+            await limiter.clear(self.per_account, limit_key(account))
+
+        await self._on_storage(forgive)
+
+    async def _on_storage(self, work: Callable[[MovingWindowRateLimiter], Awaitable[None]]) -> None:
+        """`work` on Redis when there is one and it answers, else on this process's memory."""
+        if self.shared is not None:
+            try:
+                return await work(self.shared)
+            except StorageError:
+                logger.warning(
+                    "login throttle: Redis does not answer; counting in this instance's memory",
+                    exc_info=True,
+                )
+        await work(self.local)
+
+    @staticmethod
+    async def _limited(
+        limiter: MovingWindowRateLimiter, item: RateLimitItem, key: str
+    ) -> RateLimited:
+        stats = await limiter.get_window_stats(item, key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         return RateLimited(
             f"Too many failed sign-ins: try again in {retry_after} seconds.",

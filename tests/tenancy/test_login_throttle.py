@@ -2,7 +2,6 @@
 refused before any password check, in memory and shared by instances through Redis."""
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -14,14 +13,13 @@ from tortoise import Tortoise
 import models
 from api.app import create_app
 from api.core import auth
-from api.core.ratelimit import LoginThrottle, limit_key
 from api.settings import Settings, tortoise_config
 from api.tenancy import service as tenancy
 from models.enums import Role
 from tests.conftest import PASSWORD, Tenant, password_hash
+from tests.core.redis_server import RedisServer, free_port, require_redis_server
 from tests.graphql import GraphQLClient
 from tests.servers import parley_server
-from tests.services import require_redis
 
 LOGIN = """
 mutation Login($input: LoginInput!) {
@@ -196,41 +194,69 @@ async def seed_user(database_url: str, email: str) -> None:
         await Tortoise.close_connections()
 
 
-async def forget_counts(redis_url: str, email: str) -> None:
-    """Drop this test's counts from the shared Redis (the address is every test's)."""
-    throttle = LoginThrottle(redis_url, per_account=10, per_address=1000, window_minutes=15)
+@pytest.fixture
+async def redis_server() -> AsyncIterator[RedisServer]:
+    """A redis-server of this test's own (the machine's Redis keeps no counts of ours)."""
+    server = await RedisServer(require_redis_server(), free_port()).start()
     try:
-        await throttle.limiter.clear(throttle.per_account, limit_key(email))
-        await throttle.limiter.clear(throttle.per_address, limit_key("127.0.0.1"))
+        yield server
     finally:
-        await throttle.close()
+        await server.stop()
 
 
 @pytest.mark.postgres
 @pytest.mark.redis
-async def test_two_instances_sharing_redis_share_the_limit(postgres_url: str) -> None:
+async def test_two_instances_sharing_redis_share_the_limit(
+    postgres_url: str, redis_server: RedisServer
+) -> None:
     # given two server processes on one database and one Redis, and a user
-    redis_url = require_redis()
-    email = f"ann-{uuid.uuid4().hex[:8]}@acme.test"
+    email = "ann@acme.test"
     await seed_user(postgres_url, email)
-    try:
-        async with (
-            parley_server(postgres_url, redis_url, login_attempts_per_address="1000") as a,
-            parley_server(postgres_url, redis_url, login_attempts_per_address="1000") as b,
-            httpx.AsyncClient(timeout=60) as http,
-        ):
-            # when five wrong passwords go to each instance, five of them in parallel
-            first = [await http.post(f"{a}/graphql", json=attempt(email, WRONG)) for _ in range(5)]
-            second = await asyncio.gather(
-                *(http.post(f"{b}/graphql", json=attempt(email, WRONG)) for _ in range(5))
-            )
-            # and then the right password goes to the first instance
-            right = await http.post(f"{a}/graphql", json=attempt(email, PASSWORD))
+    async with (
+        parley_server(postgres_url, redis_server.url) as a,
+        parley_server(postgres_url, redis_server.url) as b,
+        httpx.AsyncClient(timeout=60) as http,
+    ):
+        # when five wrong passwords go to each instance, five of them in parallel
+        first = [await http.post(f"{a}/graphql", json=attempt(email, WRONG)) for _ in range(5)]
+        second = await asyncio.gather(
+            *(http.post(f"{b}/graphql", json=attempt(email, WRONG)) for _ in range(5))
+        )
+        # and then the right password goes to the first instance
+        right = await http.post(f"{a}/graphql", json=attempt(email, PASSWORD))
 
-        # then the ten failures counted together: the right password is refused
-        failures = [r.json()["data"]["login"]["__typename"] for r in [*first, *second]]
-        assert failures == ["InvalidCredentialsError"] * 10
-        assert right.json()["data"]["login"]["__typename"] == "RateLimitedError"
-        assert int(right.headers["retry-after"]) > 0
-    finally:
-        await forget_counts(redis_url, email)
+    # then the ten failures counted together: the right password is refused
+    failures = [r.json()["data"]["login"]["__typename"] for r in [*first, *second]]
+    assert failures == ["InvalidCredentialsError"] * 10
+    assert right.json()["data"]["login"]["__typename"] == "RateLimitedError"
+    assert int(right.headers["retry-after"]) > 0
+
+
+@pytest.mark.redis
+async def test_while_redis_is_down_sign_in_works_and_guessing_stays_limited(
+    settings: Settings,
+    redis_server: RedisServer,
+) -> None:
+    # given the app counting in its own Redis, and a user
+    app = create_app(settings.model_copy(update={"broadcast_url": redis_server.url}))
+    async with LifespanManager(app):
+        user = await models.User.create(
+            email="ann@acme.test", name="Ann", password_hash=password_hash()
+        )
+        workspace = await tenancy.create_workspace(name="Acme")
+        await tenancy.add_member(
+            workspace_id=workspace.id, actor=None, user_id=user.id, role=Role.AGENT
+        )
+        async with client_at(app, "127.0.0.1") as http:
+            # when Redis dies
+            await redis_server.stop()
+            # then the right password still signs in (no masked error)
+            body = (await http.post("/graphql", json=attempt(user.email, PASSWORD))).json()
+            assert body["data"]["login"]["__typename"] == "LoginPayload"
+            # and ten failures still lock the account, counted in memory
+            for _ in range(10):
+                body = (await http.post("/graphql", json=attempt(user.email, WRONG))).json()
+                assert body["data"]["login"]["__typename"] == "InvalidCredentialsError"
+            body = (await http.post("/graphql", json=attempt(user.email, PASSWORD))).json()
+            assert body["data"]["login"]["__typename"] == "RateLimitedError"
+        await redis_server.start()  # the broadcast disconnects from a live server
