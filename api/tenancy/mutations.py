@@ -18,6 +18,9 @@ from api.tenancy.types import (
     CreateApiKeyInput,
     CreateApiKeyPayload,
     CreateApiKeyResult,
+    DeclineInvitationInput,
+    DeclineInvitationPayload,
+    DeclineInvitationResult,
     Invitation,
     InviteMemberInput,
     InviteMemberPayload,
@@ -30,6 +33,9 @@ from api.tenancy.types import (
     RevokeApiKeyInput,
     RevokeApiKeyPayload,
     RevokeApiKeyResult,
+    RevokeInvitationInput,
+    RevokeInvitationPayload,
+    RevokeInvitationResult,
     SignUpInput,
     SignUpPayload,
     SignUpResult,
@@ -154,6 +160,31 @@ class TenancyMutations:
         )
         await membership.fetch_related("workspace")
         return AcceptInvitationPayload(workspace=WorkspaceMembership.from_model(membership))
+
+    @strawberry.mutation(
+        permission_classes=[CanRead], description="Turn down an invitation to your e-mail."
+    )
+    async def decline_invitation(
+        self, info: Info, input: DeclineInvitationInput
+    ) -> DeclineInvitationResult:
+        invitation = await service.decline_invitation(
+            viewer=info.context.signed_in_viewer,
+            invitation_id=decode_id(input.invitation_id, "Invitation", field="invitationId"),
+        )
+        return DeclineInvitationPayload(invitation=Invitation.from_model(invitation))
+
+    @strawberry.mutation(
+        permission_classes=[CanAdmin],
+        description="Withdraw a pending invitation of the workspace (ADMIN).",
+    )
+    async def revoke_invitation(
+        self, info: Info, input: RevokeInvitationInput
+    ) -> RevokeInvitationResult:
+        invitation = await service.revoke_invitation(
+            workspace_id=info.context.workspace_id,
+            invitation_id=decode_id(input.invitation_id, "Invitation", field="invitationId"),
+        )
+        return RevokeInvitationPayload(invitation=Invitation.from_model(invitation))
 
     @strawberry.mutation(
         permission_classes=[Anyone],

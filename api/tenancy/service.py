@@ -169,6 +169,28 @@ async def accept_invitation(*, viewer: Viewer, invitation_id: UUID) -> models.Me
         return await _join(invitation, user_id=user.id)
 
 
+async def decline_invitation(*, viewer: Viewer, invitation_id: UUID) -> models.Invitation:
+    """The signed-in user turns down an invitation to their e-mail."""
+    if viewer.user_id is None:
+        raise BadInput("Only a signed-in user can decline an invitation.", field="invitationId")
+    user = await models.User.get(id=viewer.user_id)
+    return await _end_invitation(models.Invitation.filter(id=invitation_id, email=user.email))
+
+
+async def revoke_invitation(*, workspace_id: UUID, invitation_id: UUID) -> models.Invitation:
+    """Withdraw one of the workspace's pending invitations (its code stops working too)."""
+    return await _end_invitation(
+        models.Invitation.filter(id=invitation_id, workspace_id=workspace_id)
+    )
+
+
+async def _end_invitation(query: QuerySet[models.Invitation]) -> models.Invitation:
+    if not await _pending(query).update(revoked_at=datetime.now(UTC)):
+        raise NotFound("No such pending invitation.", field="invitationId")
+    invitation = await query.prefetch_related("workspace").get()
+    return invitation
+
+
 async def _join(invitation: models.Invitation, *, user_id: UUID) -> models.Membership:
     if await models.Membership.exists(workspace_id=invitation.workspace_id, user_id=user_id):
         raise Conflict("You are a member of that workspace already.", field="invitationId")

@@ -113,6 +113,9 @@ class Invitation:
     created_at: datetime = strawberry.field(description="When it was made.")
     expires_at: datetime = strawberry.field(description="When it can no longer be accepted.")
     accepted_at: datetime | None = strawberry.field(description="When it was accepted, if it was.")
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was withdrawn or declined, if it was."
+    )
 
     @classmethod
     def from_model(cls, row: models.Invitation) -> "Invitation":
@@ -124,6 +127,7 @@ class Invitation:
             created_at=row.created_at,
             expires_at=row.expires_at,
             accepted_at=row.accepted_at,
+            revoked_at=row.revoked_at,
         )
 
 
@@ -273,6 +277,38 @@ class AcceptInvitationPayload:
 AcceptInvitationResult = Annotated[
     AcceptInvitationPayload | ValidationError | NotFoundError | ConflictError,
     strawberry.union("AcceptInvitationResult", description="The membership, or why not."),
+]
+
+
+@strawberry.input(description="Turn down an invitation to your e-mail.")
+class DeclineInvitationInput:
+    invitation_id: strawberry.ID = strawberry.field(description="The invitation to decline.")
+
+
+@strawberry.type(description="The invitation, now declined.")
+class DeclineInvitationPayload:
+    invitation: Invitation = strawberry.field(description="The invitation.")
+
+
+DeclineInvitationResult = Annotated[
+    DeclineInvitationPayload | ValidationError | NotFoundError,
+    strawberry.union("DeclineInvitationResult", description="Declined, or why not."),
+]
+
+
+@strawberry.input(description="Withdraw a pending invitation of the workspace.")
+class RevokeInvitationInput:
+    invitation_id: strawberry.ID = strawberry.field(description="The invitation to withdraw.")
+
+
+@strawberry.type(description="The invitation, now withdrawn.")
+class RevokeInvitationPayload:
+    invitation: Invitation = strawberry.field(description="The invitation.")
+
+
+RevokeInvitationResult = Annotated[
+    RevokeInvitationPayload | ValidationError | NotFoundError,
+    strawberry.union("RevokeInvitationResult", description="Withdrawn, or why not."),
 ]
 
 

@@ -32,6 +32,26 @@ mutation Accept($input: AcceptInvitationInput!) {
 }
 """
 
+DECLINE = """
+mutation Decline($input: DeclineInvitationInput!) {
+  declineInvitation(input: $input) {
+    __typename
+    ... on DeclineInvitationPayload { invitation { revokedAt } }
+    ... on Error { code field }
+  }
+}
+"""
+
+REVOKE = """
+mutation Revoke($input: RevokeInvitationInput!) {
+  revokeInvitation(input: $input) {
+    __typename
+    ... on RevokeInvitationPayload { invitation { email revokedAt } }
+    ... on Error { code field }
+  }
+}
+"""
+
 SIGN_UP = """
 mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
@@ -398,3 +418,68 @@ async def test_the_workspace_sees_its_pending_invitations(
         {"email": "nadia@acme.test", "role": "AGENT"},
         {"email": "omar@acme.test", "role": "VIEWER"},
     ]
+
+
+async def test_an_invitee_who_declines_cannot_accept_later(
+    client: GraphQLClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    # given Globex's AGENT, invited to Acme and signed in
+    user = other_tenant.users[Role.AGENT]
+    invited = await invite(client.as_(tenant.keys[Role.ADMIN]), user.email)
+    variables = {"input": {"invitationId": invited["invitation"]["id"]}}
+    signed_in = await sign_in(client, user.email)
+
+    # when they decline it
+    result = (await signed_in.data(DECLINE, variables))["declineInvitation"]
+
+    # then it is gone from their invitations, and accepting it is not found
+    assert result["__typename"] == "DeclineInvitationPayload"
+    assert result["invitation"]["revokedAt"] is not None
+    assert (await signed_in.data(MY_INVITATIONS))["viewer"]["invitations"] == []
+    accept = (await signed_in.data(ACCEPT, variables))["acceptInvitation"]
+    assert accept["__typename"] == "NotFoundError"
+    assert not await models.Membership.exists(workspace_id=tenant.id, user_id=user.id)
+
+
+async def test_a_revoked_invitation_no_longer_signs_anyone_up(
+    client: GraphQLClient, tenant: Tenant
+) -> None:
+    # given an invitation of a new address, withdrawn by the ADMIN
+    admin = client.as_(tenant.keys[Role.ADMIN])
+    invited = await invite(admin, "nadia@acme.test")
+    variables = {"input": {"invitationId": invited["invitation"]["id"]}}
+    revoked = (await admin.data(REVOKE, variables))["revokeInvitation"]
+    assert revoked["__typename"] == "RevokeInvitationPayload"
+
+    # when its code is used to sign up
+    sign_up = {
+        "input": {
+            "code": invited["signUpCode"],
+            "email": "nadia@acme.test",
+            "name": "Nadia",
+            "password": NEW_PASSWORD,
+        }
+    }
+    result = (await client.data(SIGN_UP, sign_up))["signUp"]
+
+    # then no such invitation is found, no account is made, and it is off the pending list
+    assert result == {"__typename": "NotFoundError", "code": "NOT_FOUND", "field": "code"}
+    assert not await models.User.exists(email="nadia@acme.test")
+    assert (await admin.data("query { invitations { email } }"))["invitations"] == []
+
+
+async def test_another_workspace_cannot_revoke_an_invitation(
+    client: GraphQLClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    # given an invitation of Acme
+    invited = await invite(client.as_(tenant.keys[Role.ADMIN]), "nadia@acme.test")
+
+    # when Globex's OWNER tries to revoke it
+    variables = {"input": {"invitationId": invited["invitation"]["id"]}}
+    result = (await client.as_(other_tenant.keys[Role.OWNER]).data(REVOKE, variables))[
+        "revokeInvitation"
+    ]
+
+    # then it is not found there, and it stays pending
+    assert result == {"__typename": "NotFoundError", "code": "NOT_FOUND", "field": "invitationId"}
+    assert await models.Invitation.filter(revoked_at=None).count() == 1

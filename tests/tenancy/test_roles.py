@@ -1,5 +1,7 @@
 """Authentication and roles: who may call what, and how refusals look (top-level errors)."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from strawberry.types.base import get_object_definition
 
@@ -26,6 +28,12 @@ mutation RevokeApiKey($input: RevokeApiKeyInput!) {
 INVITE_MEMBER = """
 mutation InviteMember($input: InviteMemberInput!) {
   inviteMember(input: $input) { __typename }
+}
+"""
+
+REVOKE_INVITATION = """
+mutation RevokeInvitation($input: RevokeInvitationInput!) {
+  revokeInvitation(input: $input) { __typename }
 }
 """
 
@@ -61,17 +69,29 @@ OPEN_MUTATIONS = {
     "logout": Role.VIEWER,
     "switch_workspace": Role.VIEWER,
     "accept_invitation": Role.VIEWER,
+    "decline_invitation": Role.VIEWER,
 }
 
 
 async def admin_only_mutations(tenant: Tenant) -> list[tuple[str, dict[str, object]]]:
     viewer_key = await models.ApiKey.get(workspace_id=tenant.id, role=Role.VIEWER)
+    invitation = await models.Invitation.create(
+        workspace_id=tenant.id,
+        email="invited@acme.test",
+        role=Role.VIEWER,
+        code_hash="0" * 64,
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+    )
     return [
         (CREATE_API_KEY, {"input": {"name": "sneaky", "role": "VIEWER"}}),
         (REVOKE_API_KEY, {"input": {"apiKeyId": encode_id("ApiKey", viewer_key.id)}}),
         (
             INVITE_MEMBER,
             {"input": {"email": "sneaky@acme.test", "role": "VIEWER"}},
+        ),
+        (
+            REVOKE_INVITATION,
+            {"input": {"invitationId": encode_id("Invitation", invitation.id)}},
         ),
     ]
 
@@ -82,7 +102,7 @@ async def written() -> tuple[int, int, int, int, int]:
         await models.ApiKey.filter(revoked_at__isnull=False).count(),
         await models.User.all().count(),
         await models.Membership.all().count(),
-        await models.Invitation.all().count(),
+        await models.Invitation.filter(revoked_at__isnull=False).count(),
     )
 
 
