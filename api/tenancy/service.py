@@ -55,22 +55,40 @@ async def create_workspace(*, name: str) -> models.Workspace:
     return await models.Workspace.create(name=required_text(name, field="name"))
 
 
-async def create_user(*, email: str, name: str, password: str) -> models.User:
-    """A new user (not yet a member of any workspace)."""
+@dataclass(frozen=True)
+class NewUser:
+    """A user's validated fields, the password already hashed (slow: before a transaction)."""
+
+    email: str
+    name: str
+    password_hash: str
+
+
+async def new_user(*, email: str, name: str, password: str) -> NewUser:
     email = normalize_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise BadInput(
             f"password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password"
         )
     name = required_text(name, field="name")
-    if await models.User.exists(email=email):
-        raise Conflict(f"A user with e-mail {email} exists already.", field="email")
+    return NewUser(email, name, await auth.hash_password_async(password))
+
+
+async def create_user(*, email: str, name: str, password: str) -> models.User:
+    """A new user (not yet a member of any workspace)."""
+    return await _insert_user(await new_user(email=email, name=name, password=password))
+
+
+async def _insert_user(user: NewUser) -> models.User:
+    conflict = Conflict(f"A user with e-mail {user.email} exists already.", field="email")
+    if await models.User.exists(email=user.email):
+        raise conflict
     try:
         return await models.User.create(
-            email=email, name=name, password_hash=await auth.hash_password_async(password)
+            email=user.email, name=user.name, password_hash=user.password_hash
         )
     except IntegrityError:
-        raise Conflict(f"A user with e-mail {email} exists already.", field="email") from None
+        raise conflict from None
 
 
 def _check_grantable(actor: Viewer, role: Role) -> None:
@@ -206,19 +224,19 @@ async def sign_up(
     start a session in its workspace. An address that has an account already is refused
     (its owner signs in and accepts): whoever holds a code can learn that, and only for the
     one address the code was made for."""
-    email = normalize_email(email)
+    fields = await new_user(email=email, name=name, password=password)
     async with in_transaction():
         claimed = await _pending(
-            models.Invitation.filter(code_hash=auth.token_hash(code), email=email)
+            models.Invitation.filter(code_hash=auth.token_hash(code), email=fields.email)
         ).update(accepted_at=datetime.now(UTC))
         if not claimed:
             raise NotFound("No pending invitation with that code and e-mail.", field="code")
         invitation = await models.Invitation.get(code_hash=auth.token_hash(code))
-        if await models.User.exists(email=email):
+        if await models.User.exists(email=fields.email):
             raise Conflict(
                 "That e-mail has an account: sign in and accept the invitation.", field="email"
             )
-        user = await create_user(email=email, name=name, password=password)
+        user = await _insert_user(fields)
         membership = await _join(invitation, user_id=user.id)
         return await _start_session(user_id=user.id, workspace_id=membership.workspace_id, ttl=ttl)
 
