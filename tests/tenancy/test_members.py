@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import models
+from api.tenancy import service as tenancy
 from models.enums import Role
 from tests.conftest import PASSWORD, Tenant
 from tests.graphql import GraphQLClient
+from tests.inbox.test_statement_count import sql_statements
 
 INVITE_MEMBER = """
 mutation InviteMember($input: InviteMemberInput!) {
@@ -85,6 +87,7 @@ mutation Login($input: LoginInput!) {
 """
 
 NEW_PASSWORD = "initial password 1"
+TTL = timedelta(days=7)
 
 
 def invitation(email: str, role: str = "AGENT") -> dict[str, object]:
@@ -483,3 +486,22 @@ async def test_another_workspace_cannot_revoke_an_invitation(
     # then it is not found there, and it stays pending
     assert result == {"__typename": "NotFoundError", "code": "NOT_FOUND", "field": "invitationId"}
     assert await models.Invitation.filter(revoked_at=None).count() == 1
+
+
+async def test_inviting_runs_the_same_statements_whether_the_address_has_an_account(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    # given Acme's ADMIN, a Globex user's address and an address nobody has
+    admin = tenant.viewer(Role.ADMIN)
+    existing, new = other_tenant.users[Role.AGENT].email, "nadia@acme.test"
+
+    # when each is invited
+    async def statements_of_inviting(email: str) -> list[str]:
+        with sql_statements() as statements:
+            await tenancy.invite_member(
+                workspace_id=tenant.id, actor=admin, email=email, role=Role.AGENT, ttl=TTL
+            )
+        return [statement.split(": ", 1)[0] for statement in statements]  # SQL, not values
+
+    # then the database does the very same work for both (no timing hint either)
+    assert await statements_of_inviting(existing) == await statements_of_inviting(new)
