@@ -36,6 +36,7 @@ from api.core.http_input import (
     graphql_error_response,
 )
 from api.core.logs import install_log_truncation
+from api.core.ratelimit import LoginThrottle
 from api.core.shutdown import (
     LegacyWSHandler,
     LiveOperations,
@@ -93,6 +94,7 @@ class ParleyGraphQL(GraphQL[Context, None]):
             viewer=viewer,
             request_id=request_id,
             broadcast=getattr(request.app.state, "broadcast", None),
+            response=response if isinstance(response, Response) else None,
         )
         if isinstance(request, WebSocket):
             request.scope["parley.context"] = context  # for clean-up when the socket ends
@@ -168,6 +170,7 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
             await broadcast.connect()
             app.state.broadcast = broadcast
             app.state.sockets = sockets
+            app.state.login_throttle = LoginThrottle.from_settings(settings)
             events.set_publisher(broadcast)
             chores = [
                 asyncio.create_task(sockets.run_sweeps(settings.credential_check_interval_s)),
@@ -182,6 +185,7 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
                 for chore in chores:
                     chore.cancel()
                 events.set_publisher(None)
+                await app.state.login_throttle.close()
                 # ends every live subscription cleanly before the database closes
                 await graphql.live_operations.complete_all()
                 if restore_signals is not None:

@@ -3,6 +3,7 @@
 `TORTOISE_ORM` is what aerich points at; it follows PARLEY_DATABASE_URL.
 """
 
+import ipaddress
 import os
 from functools import cached_property
 from typing import Annotated, Any
@@ -50,6 +51,11 @@ class Settings(BaseSettings):
     ws_keep_alive_s: float = Field(default=15.0, gt=0)
     credential_check_interval_s: float = Field(default=2.0, gt=0)
     event_retention_days: int = Field(default=30, ge=1)
+    # failed sign-ins per e-mail, and sign-in attempts per client address, in a moving window
+    login_failures_per_account: int = Field(default=10, ge=1)
+    login_attempts_per_address: int = Field(default=30, ge=1)
+    login_limit_window_minutes: int = Field(default=15, ge=1)
+    invitation_ttl_days: int = Field(default=7, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -97,6 +103,16 @@ class Settings(BaseSettings):
         return tortoise_config(self.database_url, pool_size=self.db_pool_size)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read the environment once; a bad value raises SettingsError naming the variable."""
     try:
@@ -109,6 +125,13 @@ def load_settings(**overrides: Any) -> Settings:
 
 def check_servable(settings: Settings) -> None:
     """Refuse a configuration that would serve, but wrongly (raises SettingsError)."""
+    if settings.secret_key.get_secret_value() == DEV_SECRET_KEY and not is_loopback(settings.host):
+        # the development key is public in the repository: anyone could forge what is
+        # keyed by it (stored token hashes)
+        raise SettingsError(
+            f"PARLEY_SECRET_KEY: the development key is public; set your own secret key "
+            f"to serve on {settings.host} (the development key works on 127.0.0.1 only)"
+        )
     if settings.workers > 1 and urlparse(settings.broadcast_url).scheme == "memory":
         # memory:// wakes only the subscribers of the worker that committed: the others'
         # live updates would be silently lost.

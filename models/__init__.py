@@ -2,7 +2,7 @@
 
 from models.events import Event
 from models.inbox import Contact, Conversation, ConversationLabel, Message
-from models.tenancy import ApiKey, Membership, User, UserSession, Workspace
+from models.tenancy import ApiKey, Invitation, Membership, User, UserSession, Workspace
 from models.usage import (
     AiBudget,
     AiBudgetPeriod,
@@ -28,6 +28,7 @@ __all__ = [
     "Conversation",
     "ConversationLabel",
     "Event",
+    "Invitation",
     "Membership",
     "Message",
     "User",

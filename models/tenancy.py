@@ -71,3 +71,22 @@ class UserSession(WorkspaceModel):
 
     class Meta:
         table = "user_session"
+
+
+# An offer of membership to an e-mail address, pending until the person accepts it while
+# signed in (or signs up with its code); membership needs their consent. Only the hash of
+# the one-time sign-up code is stored.
+class Invitation(WorkspaceModel):
+    email = fields.CharField(max_length=320, db_index=True)
+    role = fields.CharEnumField(Role, max_length=16)
+    invited_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    invited_by_id: uuid.UUID | None
+    code_hash = fields.CharField(max_length=64, unique=True)
+    expires_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invitation"

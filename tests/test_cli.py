@@ -46,10 +46,15 @@ mutation Login($input: LoginInput!) {
 """
 
 
-def parley(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `parley ARGS` (as `python -m api`) with only our PARLEY_* variables."""
+def parley(
+    database_url: str, *args: str, secret_key: str | None = SECRET_KEY
+) -> subprocess.CompletedProcess[str]:
+    """Run `parley ARGS` (as `python -m api`) with only our PARLEY_* variables (no
+    PARLEY_SECRET_KEY when `secret_key` is None: the development key)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
-    env.update(PARLEY_DATABASE_URL=database_url, PARLEY_SECRET_KEY=SECRET_KEY)
+    env.update(PARLEY_DATABASE_URL=database_url)
+    if secret_key is not None:
+        env.update(PARLEY_SECRET_KEY=secret_key)
     return subprocess.run(
         [sys.executable, "-m", "api", *args],
         cwd=REPO,
@@ -288,6 +293,37 @@ def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
     assert len(lines) == 1, process.stderr
     assert lines[0].startswith("parley: ")
     assert "`parley migrate`" in lines[0]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "parley.example.com"])
+def test_serve_refuses_the_development_secret_key_beyond_loopback(
+    tmp_path: Path, host: str
+) -> None:
+    # given no PARLEY_SECRET_KEY (the development key, which is public)
+    database_url = f"sqlite://{tmp_path / 'parley.sqlite3'}"
+
+    # when `parley serve` is asked to listen on an address others can reach
+    process = parley(database_url, "serve", "--host", host, "--port", "1", secret_key=None)
+
+    # then it exits 2 with one line naming PARLEY_SECRET_KEY
+    assert process.returncode == 2, process.stderr
+    lines = process.stderr.splitlines()
+    assert len(lines) == 1, process.stderr
+    assert lines[0].startswith("parley: PARLEY_SECRET_KEY: ")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost"])
+def test_serve_accepts_the_development_secret_key_on_loopback(tmp_path: Path, host: str) -> None:
+    # given no PARLEY_SECRET_KEY, and a database that was never migrated (so serve stops
+    # at its next check instead of listening)
+    database_url = f"sqlite://{tmp_path / 'empty.sqlite3'}"
+
+    # when `parley serve` is asked to listen on loopback
+    process = parley(database_url, "serve", "--host", host, "--port", "1", secret_key=None)
+
+    # then the key is accepted: it got as far as the database check
+    assert "PARLEY_SECRET_KEY" not in process.stderr
+    assert "`parley migrate`" in process.stderr
 
 
 async def test_a_demo_seed_that_fails_half_way_leaves_nothing(

@@ -23,6 +23,7 @@ from models.enums import Role
 
 API_KEY_PREFIX = "prly_"
 SESSION_PREFIX = "prls_"
+INVITATION_PREFIX = "prli_"
 # How stale `api_key.last_used_at` may get before a request refreshes it (one write a minute,
 # not one a request).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -84,6 +85,10 @@ def new_api_key() -> tuple[str, str]:
 
 def new_session_token() -> str:
     return SESSION_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_invitation_code() -> str:
+    return INVITATION_PREFIX + secrets.token_urlsafe(32)
 
 
 def bearer_token(authorization: str | None) -> str | None:

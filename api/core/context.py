@@ -6,6 +6,7 @@ from uuid import UUID
 
 import strawberry
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from api.core.auth import Viewer
@@ -28,6 +29,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     request_id: str = ""
     broadcast: ParleyBroadcast | None = None
+    # the HTTP response being built (None on a WebSocket): for headers such as Retry-After
+    response: Response | None = None
     _loaders: dict[type, Any] = field(default_factory=dict)
 
     @property

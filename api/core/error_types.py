@@ -16,6 +16,7 @@ class ErrorCode(Enum):
     CONFLICT = "CONFLICT"
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 @strawberry.interface(description="An expected failure of a mutation, returned as data.")
@@ -50,6 +51,13 @@ class QuotaExceededError(Error):
 @strawberry.type(description="The credentials were not accepted.")
 class InvalidCredentialsError(Error):
     pass
+
+
+@strawberry.type(description="Too many attempts: wait `retryAfterSeconds`, then try again.")
+class RateLimitedError(Error):
+    retry_after_seconds: int = strawberry.field(
+        default=0, description="Seconds until an attempt can be accepted again."
+    )
 
 
 E = TypeVar("E", bound=Error)
@@ -92,10 +100,25 @@ class InvalidCredentialsHandler(
         return _error_of(InvalidCredentialsError, exception)
 
 
+class RateLimitedHandler(strawberry.ExceptionHandler[errors.RateLimited, RateLimitedError]):
+    def handle(self, exception: errors.RateLimited, *, field: Any, info: Any) -> RateLimitedError:
+        # HTTP clients and proxies that know nothing of GraphQL still see when to come back
+        response = getattr(info.context, "response", None)
+        if response is not None:
+            response.headers["retry-after"] = str(exception.retry_after_seconds)
+        return RateLimitedError(
+            message=exception.message,
+            code=ErrorCode.RATE_LIMITED,
+            field=exception.field,
+            retry_after_seconds=exception.retry_after_seconds,
+        )
+
+
 EXCEPTION_HANDLERS = (
     BadInputHandler(),
     NotFoundHandler(),
     ConflictHandler(),
     QuotaExceededHandler(),
     InvalidCredentialsHandler(),
+    RateLimitedHandler(),
 )

@@ -48,6 +48,16 @@ class InvalidCredentials(DomainError):
     code = "UNAUTHENTICATED"
 
 
+class RateLimited(DomainError):
+    """Too many attempts of something that is throttled (failed sign-ins): try again later."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class CursorExpired(DomainError):
     """A subscription's cursor points before the retained events: the client refetches."""
 

@@ -1,5 +1,7 @@
 """Tenancy mutations: sign in and out, API keys, members."""
 
+from typing import TypeVar
+
 import strawberry
 
 import models
@@ -7,12 +9,19 @@ from api.core.context import Info
 from api.core.ids import decode_id, decode_optional_id
 from api.core.permissions import Anyone, CanAdmin, CanRead
 from api.tenancy import service
-from api.tenancy.queries import session_ttl
+from api.tenancy.queries import invitation_ttl, session_ttl
 from api.tenancy.types import (
+    AcceptInvitationInput,
+    AcceptInvitationPayload,
+    AcceptInvitationResult,
     ApiKey,
     CreateApiKeyInput,
     CreateApiKeyPayload,
     CreateApiKeyResult,
+    DeclineInvitationInput,
+    DeclineInvitationPayload,
+    DeclineInvitationResult,
+    Invitation,
     InviteMemberInput,
     InviteMemberPayload,
     InviteMemberResult,
@@ -21,19 +30,55 @@ from api.tenancy.types import (
     LoginResult,
     LogoutPayload,
     LogoutResult,
-    Member,
     RevokeApiKeyInput,
     RevokeApiKeyPayload,
     RevokeApiKeyResult,
+    RevokeInvitationInput,
+    RevokeInvitationPayload,
+    RevokeInvitationResult,
+    SignUpInput,
+    SignUpPayload,
+    SignUpResult,
+    SwitchWorkspaceInput,
+    SwitchWorkspacePayload,
+    SwitchWorkspaceResult,
     User,
     Workspace,
+    WorkspaceMembership,
 )
+
+
+def client_address(info: Info) -> str:
+    """The TCP peer's address (behind a reverse proxy: the proxy's; X-Forwarded-For is a
+    header anyone can write, so it is not trusted)."""
+    client = info.context.request.client
+    return client.host if client else ""
+
+
+P = TypeVar("P", bound=LoginPayload)
+
+
+async def session_payload(payload_type: type[P], issued: service.IssuedSession) -> P:
+    """A new session's token, its user and workspace, and every workspace of the user."""
+    user = await models.User.get(id=issued.session.user_id)
+    memberships = await service.workspaces_of(user_id=user.id)
+    current = next(m for m in memberships if m.workspace_id == issued.session.workspace_id)
+    return payload_type(
+        token=issued.token,
+        expires_at=issued.session.expires_at,
+        user=User.from_model(user),
+        workspace=Workspace.from_model(current.workspace),
+        workspaces=[WorkspaceMembership.from_model(m) for m in memberships],
+    )
 
 
 @strawberry.type
 class TenancyMutations:
     @strawberry.mutation(
-        permission_classes=[Anyone], description="Sign in: returns a session token."
+        permission_classes=[Anyone],
+        description="Sign in: returns a session token. Without workspaceId the session starts "
+        "in the workspace the user last signed in to (else their first); the payload lists "
+        "all of theirs.",
     )
     async def login(self, info: Info, input: LoginInput) -> LoginResult:
         issued = await service.login(
@@ -41,15 +86,25 @@ class TenancyMutations:
             password=input.password,
             workspace_id=decode_optional_id(input.workspace_id, "Workspace", field="workspaceId"),
             ttl=session_ttl(info),
+            throttle=info.context.request.app.state.login_throttle,
+            client_address=client_address(info),
         )
-        user = await models.User.get(id=issued.session.user_id)
-        workspace = await models.Workspace.get(id=issued.session.workspace_id)
-        return LoginPayload(
-            token=issued.token,
-            expires_at=issued.session.expires_at,
-            user=User.from_model(user),
-            workspace=Workspace.from_model(workspace),
+        return await session_payload(LoginPayload, issued)
+
+    @strawberry.mutation(
+        permission_classes=[CanRead],
+        description="Continue in another of your workspaces: a new session there; the "
+        "current token ends.",
+    )
+    async def switch_workspace(
+        self, info: Info, input: SwitchWorkspaceInput
+    ) -> SwitchWorkspaceResult:
+        issued = await service.switch_workspace(
+            viewer=info.context.signed_in_viewer,
+            workspace_id=decode_id(input.workspace_id, "Workspace", field="workspaceId"),
+            ttl=session_ttl(info),
         )
+        return await session_payload(SwitchWorkspacePayload, issued)
 
     @strawberry.mutation(permission_classes=[CanRead], description="End the caller's session.")
     async def logout(self, info: Info) -> LogoutResult:
@@ -77,15 +132,71 @@ class TenancyMutations:
 
     @strawberry.mutation(
         permission_classes=[CanAdmin],
-        description="Add a member by e-mail, creating the user if new (ADMIN).",
+        description="Invite an e-mail address (ADMIN): a pending invitation, the same answer "
+        "whether the address has an account or not. Nobody joins until they accept.",
     )
     async def invite_member(self, info: Info, input: InviteMemberInput) -> InviteMemberResult:
-        membership = await service.invite_member(
+        issued = await service.invite_member(
             workspace_id=info.context.workspace_id,
             actor=info.context.signed_in_viewer,
             email=input.email,
+            role=input.role,
+            ttl=invitation_ttl(info),
+        )
+        return InviteMemberPayload(
+            invitation=Invitation.from_model(issued.invitation), sign_up_code=issued.code
+        )
+
+    @strawberry.mutation(
+        permission_classes=[CanRead],
+        description="Accept an invitation to your e-mail: you join its workspace with its role.",
+    )
+    async def accept_invitation(
+        self, info: Info, input: AcceptInvitationInput
+    ) -> AcceptInvitationResult:
+        membership = await service.accept_invitation(
+            viewer=info.context.signed_in_viewer,
+            invitation_id=decode_id(input.invitation_id, "Invitation", field="invitationId"),
+        )
+        await membership.fetch_related("workspace")
+        return AcceptInvitationPayload(workspace=WorkspaceMembership.from_model(membership))
+
+    @strawberry.mutation(
+        permission_classes=[CanRead], description="Turn down an invitation to your e-mail."
+    )
+    async def decline_invitation(
+        self, info: Info, input: DeclineInvitationInput
+    ) -> DeclineInvitationResult:
+        invitation = await service.decline_invitation(
+            viewer=info.context.signed_in_viewer,
+            invitation_id=decode_id(input.invitation_id, "Invitation", field="invitationId"),
+        )
+        return DeclineInvitationPayload(invitation=Invitation.from_model(invitation))
+
+    @strawberry.mutation(
+        permission_classes=[CanAdmin],
+        description="Withdraw a pending invitation of the workspace (ADMIN).",
+    )
+    async def revoke_invitation(
+        self, info: Info, input: RevokeInvitationInput
+    ) -> RevokeInvitationResult:
+        invitation = await service.revoke_invitation(
+            workspace_id=info.context.workspace_id,
+            invitation_id=decode_id(input.invitation_id, "Invitation", field="invitationId"),
+        )
+        return RevokeInvitationPayload(invitation=Invitation.from_model(invitation))
+
+    @strawberry.mutation(
+        permission_classes=[Anyone],
+        description="Create your account with an invitation's code; you are signed in to "
+        "its workspace. An e-mail with an account signs in and accepts instead.",
+    )
+    async def sign_up(self, info: Info, input: SignUpInput) -> SignUpResult:
+        issued = await service.sign_up(
+            code=input.code,
+            email=input.email,
             name=input.name,
             password=input.password,
-            role=input.role,
+            ttl=session_ttl(info),
         )
-        return InviteMemberPayload(member=Member.from_model(membership))
+        return await session_payload(SignUpPayload, issued)

@@ -8,7 +8,7 @@ import models
 from api.core.context import Info
 from api.core.permissions import CanAdmin, CanRead
 from api.tenancy import service
-from api.tenancy.types import ApiKey, Member, User, Viewer, Workspace
+from api.tenancy.types import ApiKey, Invitation, Member, User, Viewer, Workspace
 
 
 @strawberry.type
@@ -24,6 +24,7 @@ class TenancyQueries:
             user=User.from_model(user) if user else None,
             api_key=ApiKey.from_model(api_key) if api_key else None,
             workspace=Workspace.from_model(workspace),
+            _user_id=viewer.user_id,
         )
 
     @strawberry.field(permission_classes=[CanRead], description="The caller's workspace.")
@@ -36,6 +37,14 @@ class TenancyQueries:
         return [Member.from_model(row) for row in rows]
 
     @strawberry.field(
+        permission_classes=[CanAdmin],
+        description="The workspace's pending invitations (ADMIN); members are in `members`.",
+    )
+    async def invitations(self, info: Info) -> list[Invitation]:
+        rows = await service.invitations(workspace_id=info.context.workspace_id)
+        return [Invitation.from_model(row) for row in rows]
+
+    @strawberry.field(
         permission_classes=[CanAdmin], description="The workspace's API keys (ADMIN)."
     )
     async def api_keys(self, info: Info) -> list[ApiKey]:
@@ -45,3 +54,7 @@ class TenancyQueries:
 
 def session_ttl(info: Info) -> timedelta:
     return timedelta(hours=info.context.settings.session_ttl_hours)
+
+
+def invitation_ttl(info: Info) -> timedelta:
+    return timedelta(days=info.context.settings.invitation_ttl_days)

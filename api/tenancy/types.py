@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -12,11 +13,13 @@ from api.core.error_types import (
     ConflictError,
     InvalidCredentialsError,
     NotFoundError,
+    RateLimitedError,
     ValidationError,
 )
 from api.core.ids import encode_id
 from api.core.nodes import ModelNode
 from api.core.validation import MAX_PASSWORD_LENGTH, column, limit
+from api.tenancy import service as tenancy
 from api.tenancy.loaders import UserByIdLoader
 from models.enums import Role as RoleEnum
 
@@ -94,12 +97,69 @@ class ApiKey:
         )
 
 
+@strawberry.type(description="A workspace a user belongs to, and their role there.")
+class WorkspaceMembership:
+    workspace: Workspace = strawberry.field(description="The workspace.")
+    role: Role = strawberry.field(description="The user's role in it.")  # type: ignore[valid-type]
+
+    @classmethod
+    def from_model(cls, row: models.Membership) -> "WorkspaceMembership":
+        return cls(workspace=Workspace.from_model(row.workspace), role=row.role)
+
+
+@strawberry.type(description="An offer to join a workspace, pending until its addressee accepts.")
+class Invitation:
+    id: strawberry.ID = strawberry.field(description="Global ID of the invitation.")
+    email: str = strawberry.field(description="The address invited (lower-case).")
+    role: Role = strawberry.field(description="The role it grants.")  # type: ignore[valid-type]
+    workspace: Workspace = strawberry.field(description="The workspace it is for.")
+    created_at: datetime = strawberry.field(description="When it was made.")
+    expires_at: datetime = strawberry.field(description="When it can no longer be accepted.")
+    accepted_at: datetime | None = strawberry.field(description="When it was accepted, if it was.")
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was withdrawn or declined, if it was."
+    )
+
+    @classmethod
+    def from_model(cls, row: models.Invitation) -> "Invitation":
+        return cls(
+            id=strawberry.ID(encode_id("Invitation", row.id)),
+            email=row.email,
+            role=row.role,
+            workspace=Workspace.from_model(row.workspace),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            accepted_at=row.accepted_at,
+            revoked_at=row.revoked_at,
+        )
+
+
 @strawberry.type(description="Who is calling: a signed-in user or an API key.")
 class Viewer:
     role: Role = strawberry.field(description="The caller's role.")  # type: ignore[valid-type]
     user: User | None = strawberry.field(description="The signed-in user (null for an API key).")
     api_key: ApiKey | None = strawberry.field(description="The API key used (null for a user).")
     workspace: Workspace = strawberry.field(description="The caller's workspace.")
+    _user_id: strawberry.Private[UUID | None]
+
+    @strawberry.field(
+        description="Every workspace the signed-in user belongs to (empty for an API key)."
+    )
+    async def workspaces(self) -> list[WorkspaceMembership]:
+        if self._user_id is None:
+            return []
+        rows = await tenancy.workspaces_of(user_id=self._user_id)
+        return [WorkspaceMembership.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="Pending invitations to the signed-in user's e-mail, from any workspace "
+        "(empty for an API key): accept one with acceptInvitation."
+    )
+    async def invitations(self) -> list[Invitation]:
+        if self._user_id is None:
+            return []
+        rows = await tenancy.invitations_for(user_id=self._user_id)
+        return [Invitation.from_model(row) for row in rows]
 
 
 # --- inputs and results ---------------------------------------------------------------
@@ -107,6 +167,7 @@ class Viewer:
 
 USER_EMAIL = column(models.User, "email")
 PASSWORD = limit(MAX_PASSWORD_LENGTH)
+SIGN_UP_CODE = limit(100)  # `prli_` and 43 characters; anything longer is not a code
 """Passwords are hashed with argon2: bounded, so that no one makes the server hash a novel."""
 
 
@@ -127,10 +188,13 @@ class LoginPayload:
     expires_at: datetime = strawberry.field(description="When the token stops working.")
     user: User = strawberry.field(description="Who signed in.")
     workspace: Workspace = strawberry.field(description="The workspace signed in to.")
+    workspaces: list[WorkspaceMembership] = strawberry.field(
+        description="Every workspace the user belongs to (switch with switchWorkspace)."
+    )
 
 
 LoginResult = Annotated[
-    LoginPayload | InvalidCredentialsError | ValidationError | NotFoundError,
+    LoginPayload | InvalidCredentialsError | RateLimitedError | ValidationError | NotFoundError,
     strawberry.union("LoginResult", description="A session, or why not."),
 ]
 
@@ -184,27 +248,122 @@ RevokeApiKeyResult = Annotated[
 ]
 
 
-@strawberry.input(description="Add a member; a new e-mail creates the user.")
+@strawberry.input(description="Invite an e-mail address to the workspace.")
 class InviteMemberInput:
-    email: str = strawberry.field(description="The member's e-mail.", metadata=USER_EMAIL)
-    name: str = strawberry.field(
-        description="Full name (for a new user).", metadata=column(models.User, "name")
-    )
-    password: str = strawberry.field(
-        description="Initial password for a new user (ignored for an existing one).",
-        metadata=PASSWORD,
-    )
+    email: str = strawberry.field(description="The e-mail to invite.", metadata=USER_EMAIL)
     role: Role = strawberry.field(  # type: ignore[valid-type]
-        default=RoleEnum.AGENT, description="The member's role (at most your own)."
+        default=RoleEnum.AGENT, description="The role it grants (at most your own)."
     )
 
 
-@strawberry.type(description="The new member.")
+@strawberry.type(
+    description="The pending invitation (the same whether the address has an account or not)."
+)
 class InviteMemberPayload:
-    member: Member = strawberry.field(description="The membership created.")
+    invitation: Invitation = strawberry.field(description="The invitation made.")
+    sign_up_code: str = strawberry.field(
+        description="Shown once: pass it to the invitee. A person without an account creates "
+        "one with signUp and this code; one with an account signs in and accepts."
+    )
 
 
 InviteMemberResult = Annotated[
     InviteMemberPayload | ValidationError | ConflictError,
-    strawberry.union("InviteMemberResult", description="The new member, or why not."),
+    strawberry.union("InviteMemberResult", description="The invitation, or why not."),
+]
+
+
+@strawberry.input(description="Accept an invitation to your e-mail.")
+class AcceptInvitationInput:
+    invitation_id: strawberry.ID = strawberry.field(description="The invitation to accept.")
+
+
+@strawberry.type(description="You are now a member of the inviting workspace.")
+class AcceptInvitationPayload:
+    workspace: WorkspaceMembership = strawberry.field(
+        description="The workspace joined and your role there (switch with switchWorkspace)."
+    )
+
+
+AcceptInvitationResult = Annotated[
+    AcceptInvitationPayload | ValidationError | NotFoundError | ConflictError,
+    strawberry.union("AcceptInvitationResult", description="The membership, or why not."),
+]
+
+
+@strawberry.input(description="Turn down an invitation to your e-mail.")
+class DeclineInvitationInput:
+    invitation_id: strawberry.ID = strawberry.field(description="The invitation to decline.")
+
+
+@strawberry.type(description="The invitation, now declined.")
+class DeclineInvitationPayload:
+    invitation: Invitation = strawberry.field(description="The invitation.")
+
+
+DeclineInvitationResult = Annotated[
+    DeclineInvitationPayload | ValidationError | NotFoundError,
+    strawberry.union("DeclineInvitationResult", description="Declined, or why not."),
+]
+
+
+@strawberry.input(description="Withdraw a pending invitation of the workspace.")
+class RevokeInvitationInput:
+    invitation_id: strawberry.ID = strawberry.field(description="The invitation to withdraw.")
+
+
+@strawberry.type(description="The invitation, now withdrawn.")
+class RevokeInvitationPayload:
+    invitation: Invitation = strawberry.field(description="The invitation.")
+
+
+RevokeInvitationResult = Annotated[
+    RevokeInvitationPayload | ValidationError | NotFoundError,
+    strawberry.union("RevokeInvitationResult", description="Withdrawn, or why not."),
+]
+
+
+@strawberry.input(description="Create your account with the code of an invitation.")
+class SignUpInput:
+    code: str = strawberry.field(
+        description="The invitation's sign-up code.", metadata=SIGN_UP_CODE
+    )
+    email: str = strawberry.field(
+        description="The e-mail the invitation was made for.", metadata=USER_EMAIL
+    )
+    name: str = strawberry.field(
+        description="Your full name.", metadata=column(models.User, "name")
+    )
+    password: str = strawberry.field(
+        description="Your password (8 characters or more).", metadata=PASSWORD
+    )
+
+
+@strawberry.type(description="Your new account, a member of the inviting workspace, signed in.")
+class SignUpPayload(LoginPayload):
+    pass
+
+
+SignUpResult = Annotated[
+    SignUpPayload | ValidationError | NotFoundError | ConflictError,
+    strawberry.union("SignUpResult", description="A session for the new account, or why not."),
+]
+
+
+@strawberry.input(description="Continue in another of your workspaces.")
+class SwitchWorkspaceInput:
+    workspace_id: strawberry.ID = strawberry.field(description="The workspace to switch to.")
+
+
+@strawberry.type(description="A session in the other workspace; the previous token has ended.")
+class SwitchWorkspacePayload(LoginPayload):
+    pass
+
+
+SwitchWorkspaceResult = Annotated[
+    SwitchWorkspacePayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "SwitchWorkspaceResult",
+        description="A session in that workspace (the current one ends), or why not.",
+    ),
 ]

@@ -103,25 +103,6 @@ async def test_wrong_password_and_unknown_email_fail_alike(
     assert await models.UserSession.all().count() == 0
 
 
-async def test_a_user_of_two_workspaces_must_say_which(
-    client: GraphQLClient, tenant: Tenant, other_tenant: Tenant
-) -> None:
-    # given Acme's AGENT who is also a VIEWER of Globex
-    user = tenant.users[Role.AGENT]
-    await tenancy.add_member(
-        workspace_id=other_tenant.id, actor=None, user_id=user.id, role=Role.VIEWER
-    )
-
-    # when they log in without a workspace
-    result = await login(client, user.email, PASSWORD)
-
-    # then they are asked for workspaceId and no session is created
-    assert result["__typename"] == "ValidationError"
-    assert result["code"] == "BAD_USER_INPUT"
-    assert result["field"] == "workspaceId"
-    assert await models.UserSession.all().count() == 0
-
-
 async def test_a_user_of_two_workspaces_gets_the_one_they_name(
     client: GraphQLClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
