@@ -16,6 +16,7 @@ class ErrorCode(Enum):
     CONFLICT = "CONFLICT"
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
 @strawberry.interface(description="An expected failure of a mutation, returned as data.")

@@ -700,9 +700,9 @@ async def send_message(
             )
     except IntegrityError:
         # a concurrent send with the same usage requestId won: return its message
-        earlier = await usage_service.existing_usage(
-            workspace_id, metered.checked.request_id if metered else None
-        )
+        if metered is None:
+            raise
+        earlier = await usage_service.existing_usage(workspace_id, metered.checked)
         if earlier is None:
             raise
         return await _message_of_usage(earlier)

@@ -26,7 +26,7 @@ from api.inbox import service
 from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader, MessageByIdLoader
 from api.tenancy.types import User
 from api.usage import service as usage_service
-from api.usage.types import AiUsageEvent
+from api.usage.types import AiUsageEvent, Long
 from models import enums
 
 LeadStatus = strawberry.enum(enums.LeadStatus, description="Where a lead stands.")
@@ -58,7 +58,7 @@ class Contact(ModelNode):
     score_updated_at: datetime | None = strawberry.field(description="When last scored.")
     attributes: JSON = strawberry.field(description="Custom attributes (a JSON object).")
     labels: list[str] = strawberry.field(description="Labels.")
-    total_tokens: int = strawberry.field(description="AI tokens spent on this contact.")
+    total_tokens: Long = strawberry.field(description="AI tokens spent on this contact.")
     total_cost: Decimal = strawberry.field(description="AI cost of this contact, USD.")
     created_at: datetime = strawberry.field(description="When created.")
     updated_at: datetime = strawberry.field(description="When last changed.")
@@ -77,7 +77,7 @@ class Contact(ModelNode):
             score_updated_at=row.score_updated_at,
             attributes=cast(JSON, row.attributes),
             labels=row.labels,
-            total_tokens=row.total_tokens,
+            total_tokens=Long(row.total_tokens),
             total_cost=row.total_cost,
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -169,7 +169,7 @@ class Conversation(ModelNode):
         description="Since when the contact has been waiting for a reply (null: not waiting)."
     )
     first_reply_at: datetime | None = strawberry.field(description="First human agent reply.")
-    total_tokens: int = strawberry.field(description="AI tokens spent in it.")
+    total_tokens: Long = strawberry.field(description="AI tokens spent in it.")
     total_cost: Decimal = strawberry.field(description="AI cost in it, USD.")
     created_at: datetime = strawberry.field(description="When it started.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
@@ -254,7 +254,7 @@ class Conversation(ModelNode):
             last_message_at=row.last_message_at,
             waiting_since=row.waiting_since,
             first_reply_at=row.first_reply_at,
-            total_tokens=row.total_tokens,
+            total_tokens=Long(row.total_tokens),
             total_cost=row.total_cost,
             created_at=row.created_at,
             updated_at=row.updated_at,
