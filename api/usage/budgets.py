@@ -43,6 +43,10 @@ from models.usage import BudgetMode, ReservationStatus
 PICO_PER_USD = 10**12
 PICO_PER_MICRO = 10**6
 MAX_BUDGET_USD = Decimal(1_000_000)
+# the most a workspace may hold in reservations at once, also without a HARD budget:
+# reserved_pico is one BIGINT (9.2e18), and one reservation holds at most 2e18 (the
+# token and price bounds), so it can never overflow
+MAX_RESERVED_USD = Decimal(4_000_000)
 THRESHOLDS = (50, 80, 100)
 DEFAULT_RESERVATION_TTL = timedelta(minutes=10)
 MAX_RESERVATION_TTL = timedelta(hours=1)
@@ -323,13 +327,15 @@ async def reserve(
             granted = await (
                 models.AiBudgetPeriod.filter(id=period.id)
                 .filter(_within_budget(amount))
+                .filter(reserved_pico__lte=to_pico(MAX_RESERVED_USD) - amount)
                 .using_db(db)
                 .update(reserved_pico=F("reserved_pico") + amount)
             )
             if not granted:
                 raise QuotaExceeded(
                     f"Reserving {from_pico(amount)} USD would exceed the workspace's HARD "
-                    "monthly AI budget (spent and reserved so far count against it)."
+                    "monthly AI budget (spent and reserved so far count against it), or "
+                    f"hold more than {MAX_RESERVED_USD} USD in reservations at once."
                 )
         return await models.AiBudgetReservation.create(
             using_db=db,

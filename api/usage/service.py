@@ -55,6 +55,7 @@ AI_TYPE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 MODEL_KEY_PATTERN = re.compile(r"^\S{1,200}$")
 BY_KEY = SortKey((("key", "str"), ("id", "uuid")), descending=False)
 MAX_SUGGESTIONS = 5
+MAX_SUGGESTED_NAMES = 20
 log = logging.getLogger(__name__)
 
 
@@ -128,6 +129,7 @@ class PriceBook:
         self._models: dict[str, models.AiModel | None] = {}
         self._versions: dict[UUID, list[models.AiModelPrice]] = {}
         self._names: list[str] | None = None
+        self._suggestions: dict[str, list[str]] = {}
 
     async def model(self, name: str) -> models.AiModel | None:
         if name not in self._models:
@@ -143,10 +145,17 @@ class PriceBook:
 
     async def suggestions(self, name: str) -> list[str]:
         """The known model names (keys and aliases the workspace sees) closest to an
-        unknown one, best first: `claude-haiku-4.5` -> `claude-haiku-4-5`, …"""
-        if self._names is None:
-            self._names = await known_names(self.workspace_id)
-        return closest_names(name, self._names)
+        unknown one, best first: `claude-haiku-4.5` -> `claude-haiku-4-5`, …; remembered
+        per name, and for at most MAX_SUGGESTED_NAMES names a batch (each costs ~30 ms
+        against the full LiteLLM catalog: a batch of 1000 made-up names must not cost
+        30 s); later unknown names get none."""
+        if name not in self._suggestions:
+            if len(self._suggestions) >= MAX_SUGGESTED_NAMES:
+                return []
+            if self._names is None:
+                self._names = await known_names(self.workspace_id)
+            self._suggestions[name] = closest_names(name, self._names)
+        return self._suggestions[name]
 
 
 async def known_names(workspace_id: UUID) -> list[str]:

@@ -552,3 +552,19 @@ async def test_a_model_without_a_price_yet_is_recorded_unpriced_saying_so(
     # and a priced call says nothing
     priced = await record(agent, **haiku_call())
     assert (priced["unpricedReason"], priced["suggestedModels"]) == (None, [])
+
+
+async def test_reservations_without_a_budget_are_capped_instead_of_overflowing(
+    client: GraphQLClient, agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # given the dearest model and no budget: a largest reservation holds $2,000,000
+    await add_model(client, tenant, DEAR, **DEAR_PRICES)
+    largest = {"model": DEAR, "maxInputTokens": MAX_TOKENS, "maxOutputTokens": MAX_TOKENS}
+    # when five are reserved at once (1e19 pico-USD would overflow a BIGINT counter)
+    results = [(await agent.data(RESERVE, {"input": largest}))["reserveAiBudget"] for _ in range(5)]
+    # then two are held ($4,000,000 at most at once) and the rest refused with a clear code
+    assert [r["__typename"] for r in results] == ["ReserveAiBudgetPayload"] * 2 + [
+        "QuotaExceededError"
+    ] * 3
+    assert money(results[0]["reservation"]["amountUsd"]) == Decimal(2_000_000)
+    assert money((await agent.data(BUDGET))["aiBudget"]["reservedUsd"]) == Decimal(4_000_000)
