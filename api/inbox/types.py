@@ -98,7 +98,8 @@ class ChatMessage(ModelNode):
     input_tokens: int = strawberry.field(description="Uncached input tokens.")
     cache_read_tokens: int = strawberry.field(description="Input tokens read from the cache.")
     cache_write_tokens: int = strawberry.field(description="Input tokens written to the cache.")
-    output_tokens: int = strawberry.field(description="Output tokens.")
+    output_tokens: int = strawberry.field(description="Visible output tokens.")
+    reasoning_tokens: int = strawberry.field(description="Reasoning (thinking) tokens.")
     cost: Decimal | None = strawberry.field(description="AI cost in USD, when priced.")
     response_time_ms: int | None = strawberry.field(description="How long the reply took.")
     metadata: JSON = strawberry.field(description="Free-form metadata (a JSON object).")
@@ -129,6 +130,7 @@ class ChatMessage(ModelNode):
             cache_read_tokens=row.cache_read_tokens,
             cache_write_tokens=row.cache_write_tokens,
             output_tokens=row.output_tokens,
+            reasoning_tokens=row.reasoning_tokens,
             cost=row.cost,
             response_time_ms=row.response_time_ms,
             metadata=cast(JSON, row.metadata),
@@ -413,6 +415,14 @@ class MessageUsageInput:
     output_tokens: int = strawberry.field(default=0, description="Output tokens.")
     cache_read_tokens: int = strawberry.field(default=0, description="Cache-read tokens.")
     cache_write_tokens: int = strawberry.field(default=0, description="Cache-write tokens.")
+    reasoning_tokens: int = strawberry.field(
+        default=0, description="Reasoning (thinking) tokens (see RecordAiUsageInput)."
+    )
+    output_tokens_include_reasoning: bool = strawberry.field(
+        default=True,
+        description="True when outputTokens includes reasoningTokens (OpenAI, Anthropic); "
+        "false when beside it (Gemini).",
+    )
     input_tokens_include_cache: bool = strawberry.field(
         default=False,
         description="True when inputTokens includes the cached tokens (OpenAI style); "

@@ -568,3 +568,52 @@ async def test_reservations_without_a_budget_are_capped_instead_of_overflowing(
     ] * 3
     assert money(results[0]["reservation"]["amountUsd"]) == Decimal(2_000_000)
     assert money((await agent.data(BUDGET))["aiBudget"]["reservedUsd"]) == Decimal(4_000_000)
+
+
+SEND_WITH_TOKENS = """
+mutation Send($input: SendMessageInput!) {
+  sendMessage(input: $input) {
+    __typename
+    ... on SendMessagePayload {
+      chatMessage { outputTokens reasoningTokens cost }
+      conversation { totalTokens }
+      usage { outputTokens reasoningTokens totalTokens costUsd }
+    }
+    ... on Error { code field }
+  }
+}
+"""
+
+
+async def test_send_message_carries_reasoning_tokens_into_the_message_event_and_totals(
+    agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # given a conversation
+    conversation = await seed.conversation(tenant)
+    usage = {
+        "model": "claude-3-haiku-20240307",
+        "inputTokens": 1000,
+        "outputTokens": 400,
+        "reasoningTokens": 300,  # Anthropic: thinking is part of output_tokens
+        "inputTokensIncludeCache": False,
+    }
+    # when an AI message is sent with that usage
+    data = await agent.data(
+        SEND_WITH_TOKENS,
+        {
+            "input": {
+                "conversationId": seed.gid("Conversation", conversation.id),
+                "role": "ASSISTANT",
+                "content": "Let me think… yes.",
+                "usage": usage,
+            }
+        },
+    )
+    payload = data["sendMessage"]
+    # then message, event and conversation all split 100 output + 300 reasoning, and the
+    # cost is 1000 * 0.25 + 400 * 1.25 = 750 per million
+    assert payload["chatMessage"]["outputTokens"] == payload["usage"]["outputTokens"] == 100
+    assert payload["chatMessage"]["reasoningTokens"] == payload["usage"]["reasoningTokens"] == 300
+    assert payload["conversation"]["totalTokens"] == payload["usage"]["totalTokens"] == 1400
+    assert money(payload["usage"]["costUsd"]) == money(payload["chatMessage"]["cost"])
+    assert money(payload["usage"]["costUsd"]) == Decimal("0.00075")
