@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from tortoise import connections
 
 import models
+from api.core.errors import QuotaExceeded
 from api.usage import budgets, service
 from api.usage.catalog import parse_litellm_catalog
 from models.enums import Role
@@ -617,3 +619,26 @@ async def test_send_message_carries_reasoning_tokens_into_the_message_event_and_
     assert payload["conversation"]["totalTokens"] == payload["usage"]["totalTokens"] == 1400
     assert money(payload["usage"]["costUsd"]) == money(payload["chatMessage"]["cost"])
     assert money(payload["usage"]["costUsd"]) == Decimal("0.00075")
+
+
+async def test_a_reservation_fits_to_the_last_pico_of_a_hard_budget(
+    client: GraphQLClient, agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # given a HARD budget of $0.001 and a call of $0.00049125 spent (491 whole micro-USD
+    # and 250,000 pico-USD: both parts of the split counter are in play)
+    admin = client.as_(tenant.keys[Role.ADMIN])
+    await admin.data(SET_BUDGET, {"input": {"amountUsd": "0.001", "mode": "HARD"}})
+    spent = await record(
+        agent, **haiku_call(inputTokens=9000, cacheReadTokens=8000, outputTokens=1)
+    )
+    assert money(spent["usage"]["costUsd"]) == Decimal("0.00049125")
+    room = Decimal("0.001") - Decimal("0.00049125")
+    # when one pico-USD more than the room is reserved, then it is refused
+    too_much = budgets.reserve(
+        workspace_id=tenant.id, model_key=SEA_LION, worst_case_usd=room + Decimal("1e-12")
+    )
+    with pytest.raises(QuotaExceeded):
+        await too_much
+    # and exactly the room is granted, leaving nothing
+    await budgets.reserve(workspace_id=tenant.id, model_key=SEA_LION, worst_case_usd=room)
+    assert money((await agent.data(BUDGET))["aiBudget"]["remainingUsd"]) == 0
