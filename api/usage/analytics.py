@@ -20,8 +20,11 @@ year can reach. So every money sum is taken in two parts that never get near tha
 the whole micro-USD and the pico-USD left (the rollup stores them so, `cost_micro` and
 `cost_pico`; an event's single `cost_pico`, at most 5e18 by the token and price bounds,
 is split in SQL as `cost_pico / 10^6` and `cost_pico % 10^6`); Python joins them.
-Measured on SQLite: SUM over 3 events of 4e18 pico fails, the split sums give the exact
-1.2e19 (tests/usage/test_numbers.py). Unpriced calls count as requests and tokens, not cost.
+Measured on SQLite 3: SUM over three rows of 4e18 raises "integer overflow", while
+SUM(x / 1000000) and SUM(x % 1000000) give 12000000000000 and 0, exact; and
+`SET s = s + 1e18` on a 9e18 BIGINT silently stores the REAL 1e+19, which is why the
+stored counters are split too (tests/usage/test_numbers.py sums 1e19 pico-USD on both
+databases). Unpriced calls count as requests and tokens, not cost.
 """
 
 from collections.abc import Iterable, Sequence
