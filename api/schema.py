@@ -26,7 +26,6 @@ from api.tenancy.queries import TenancyQueries
 from api.usage.mutations import UsageMutations
 from api.usage.queries import UsageQueries
 from api.usage.subscriptions import UsageSubscriptions
-from api.usage.types import USAGE_SCALARS
 
 
 @strawberry.type(description="Everything a client can read.")
@@ -105,7 +104,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         exception_handlers=EXCEPTION_HANDLERS,
-        config=StrawberryConfig(scalar_map={**SCALAR_MAP, **USAGE_SCALARS}),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
         # factories: strawberry builds fresh extensions per operation; the parser and
         # validation caches live at module level, shared across requests. QueryLimits:
         # depth, aliases, fragment spreads, expanded size (linear in the document: strawberry's

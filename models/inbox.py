@@ -110,8 +110,8 @@ class ConversationLabel(WorkspaceModel):
 
 # One chat message; `seq` is 1, 2, 3 … within its conversation, in commit order.
 #
-# Token counts are stored by kind (uncached input, cache read, cache write, output);
-# `input_tokens_include_cache` records which convention the reporter used.
+# Token counts are stored by kind (uncached input, cache read, cache write, visible output,
+# reasoning); `input_tokens_include_cache` records which convention the reporter used.
 class Message(WorkspaceModel):
     conversation: fields.ForeignKeyRelation[Conversation] = fields.ForeignKeyField(
         "models.Conversation", related_name=False, on_delete=fields.CASCADE
@@ -129,6 +129,7 @@ class Message(WorkspaceModel):
     cache_read_tokens = fields.IntField(default=0)
     cache_write_tokens = fields.IntField(default=0)
     output_tokens = fields.IntField(default=0)
+    reasoning_tokens = fields.IntField(default=0)
     input_tokens_include_cache = fields.BooleanField(null=True)
     cost = fields.DecimalField(
         max_digits=COST_MAX_DIGITS, decimal_places=COST_DECIMAL_PLACES, null=True
@@ -147,4 +148,5 @@ class Message(WorkspaceModel):
             + self.cache_read_tokens
             + self.cache_write_tokens
             + self.output_tokens
+            + self.reasoning_tokens
         )

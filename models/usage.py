@@ -111,6 +111,14 @@ class AiModelPrice(TimestampedModel):
     cache_write_1h_per_mtok = fields.DecimalField(
         max_digits=PRICE_MAX_DIGITS, decimal_places=PRICE_DECIMAL_PLACES, null=True
     )
+    # null: reasoning tokens are billed at the output price
+    reasoning_per_mtok = fields.DecimalField(
+        max_digits=PRICE_MAX_DIGITS, decimal_places=PRICE_DECIMAL_PLACES, null=True
+    )
+    # long-context tiers, ascending: [{"aboveTokens": 200000, "inputPerMtok": "2.5", …}]
+    # with the prices as decimal strings (exact), null or [] for none (null: rows from
+    # before tiers); see api/usage/pricing.py PriceTier
+    tiers: list[dict[str, object]] | None = fields.JSONField(null=True)
     source = fields.CharField(max_length=16)  # default | litellm | admin
 
     class Meta:
@@ -123,15 +131,20 @@ class AiModelPrice(TimestampedModel):
 #
 # The counters are integer pico-USD (1e-12 USD, the precision of a stored cost), not
 # decimals: a reservation is ONE conditional `UPDATE … SET reserved_pico = reserved_pico + x
-# WHERE spent_pico + reserved_pico + x <= limit_pico`, and that comparison must be exact
+# WHERE spent + reserved_pico + x <= limit_pico`, and that comparison must be exact
 # in SQL on both databases. SQLite stores DecimalField as text, where SQL arithmetic would
-# go through floats; BIGINT arithmetic is exact on both (9.2e18 pico-USD = 9.2 million
-# USD a month, far above any budget we accept).
+# go through floats; BIGINT arithmetic is exact on both. A BIGINT holds 9.2e18 pico-USD
+# (9.2 million USD): enough for a limit (at most 1 million USD) and what is reserved
+# under it, but not for spending, which a call made anyway can push past any limit.
+# So `spent` is split: spent_micro * 10^6 + spent_pico pico-USD, each recording adding
+# its whole micro-USD to one and the rest (< 10^6) to the other; neither overflows in any
+# realistic lifetime (9.2e12 USD; 9.2e12 recordings). See api/usage/budgets.py.
 class AiBudgetPeriod(WorkspaceModel):
     period_start = fields.DateField()  # the first day of the month
     limit_pico = fields.BigIntField(null=True)  # null: no budget
     mode = fields.CharEnumField(BudgetMode, max_length=8, default=BudgetMode.SOFT)
-    spent_pico = fields.BigIntField(default=0)
+    spent_micro = fields.BigIntField(default=0)
+    spent_pico = fields.BigIntField(default=0)  # the part of `spent` below spent_micro
     reserved_pico = fields.BigIntField(default=0)
     # the highest threshold (50, 80, 100 %) already announced this period
     threshold_notified = fields.IntField(default=0)
@@ -139,6 +152,10 @@ class AiBudgetPeriod(WorkspaceModel):
     class Meta:
         table = "ai_budget_period"
         unique_together = (("workspace", "period_start"),)
+
+    @property
+    def spent_total_pico(self) -> int:
+        return self.spent_micro * 10**6 + self.spent_pico
 
 
 # The workspace's monthly budget setting; each new period copies it.
@@ -172,11 +189,14 @@ class AiBudgetReservation(WorkspaceModel):
 
 
 # One metered LLM call. Tokens are stored by kind (uncached input, cache read, cache
-# write — of which `cache_write_1h_tokens` at the 1-hour rate — and output) with the
-# convention the reporter used. `cost_usd` and `price` are null while the model or its
-# price is unknown (`parley pricing reprice` prices it later). `model_key` and
-# `provider` are the resolved model's (the reported name while unknown), kept on the
-# row for grouping. `request_id` is unique per workspace: the idempotency key.
+# write — of which `cache_write_1h_tokens` at the 1-hour rate — visible output and
+# reasoning) with the conventions the reporter used. `price_tier_above` is the
+# threshold of the long-context tier it was priced at (null: the base prices);
+# `over_budget` marks a call recorded past its workspace's HARD budget. `cost_usd` and
+# `price` are null while the model or its price is unknown (`parley pricing reprice`
+# prices it later). `model_key` and `provider` are the resolved model's (the reported
+# name while unknown), kept on the row for grouping. `request_id` is unique per
+# workspace: the idempotency key.
 class AiUsageEvent(WorkspaceModel):
     reported_model = fields.CharField(max_length=200)
     model: fields.ForeignKeyNullableRelation[AiModel] = fields.ForeignKeyField(
@@ -212,7 +232,11 @@ class AiUsageEvent(WorkspaceModel):
     cache_write_tokens = fields.IntField()
     cache_write_1h_tokens = fields.IntField(default=0)
     output_tokens = fields.IntField()
+    reasoning_tokens = fields.IntField(default=0)
     input_tokens_include_cache = fields.BooleanField()
+    output_tokens_include_reasoning = fields.BooleanField(default=True)
+    price_tier_above = fields.IntField(null=True)
+    over_budget = fields.BooleanField(default=False)
     latency_ms = fields.IntField(null=True)
     request_id = fields.CharField(max_length=200, null=True)
     occurred_at = fields.DatetimeField()
@@ -247,14 +271,16 @@ class AiUsageEvent(WorkspaceModel):
             + self.cache_read_tokens
             + self.cache_write_tokens
             + self.output_tokens
+            + self.reasoning_tokens
         )
 
 
 # Daily sums per (workspace, UTC day, model, provider, operation, AI type), updated in the
 # recording transaction: analytics read these instead of scanning events. Integer sums
 # are bumped with `UPDATE … SET x = x + n`; the decimal money sum is added in Python under
-# the row lock (SQLite keeps decimals as text), and `cost_pico` carries the same sum in
-# integer pico-USD, which analytics SUM exactly in SQL. `ai_type` is "" when the report
+# the row lock (SQLite keeps decimals as text), and `cost_micro * 10^6 + cost_pico`
+# carries the same sum in integer pico-USD (split like AiBudgetPeriod.spent, so a row
+# never overflows a BIGINT), which analytics SUM exactly in SQL. `ai_type` is "" when the report
 # named none.
 class AiUsageDaily(WorkspaceModel):
     day = fields.DateField()
@@ -268,10 +294,12 @@ class AiUsageDaily(WorkspaceModel):
     cache_read_tokens = fields.BigIntField(default=0)
     cache_write_tokens = fields.BigIntField(default=0)
     output_tokens = fields.BigIntField(default=0)
+    reasoning_tokens = fields.BigIntField(default=0)
     cost_usd = fields.DecimalField(
         max_digits=COST_MAX_DIGITS, decimal_places=COST_DECIMAL_PLACES, default=Decimal(0)
     )
-    cost_pico = fields.BigIntField(default=0)
+    cost_micro = fields.BigIntField(default=0)
+    cost_pico = fields.BigIntField(default=0)  # the part of the sum below cost_micro
     latency_sum_ms = fields.BigIntField(default=0)
     latency_count = fields.BigIntField(default=0)
 
@@ -279,3 +307,7 @@ class AiUsageDaily(WorkspaceModel):
         table = "ai_usage_daily"
         unique_together = (("workspace", "day", "model_key", "provider", "operation", "ai_type"),)
         indexes = (Index(fields=("workspace_id", "day")),)
+
+    @property
+    def cost_total_pico(self) -> int:
+        return self.cost_micro * 10**6 + self.cost_pico

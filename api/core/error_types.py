@@ -17,6 +17,7 @@ class ErrorCode(Enum):
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     RATE_LIMITED = "RATE_LIMITED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
 @strawberry.interface(description="An expected failure of a mutation, returned as data.")

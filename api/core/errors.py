@@ -62,3 +62,10 @@ class CursorExpired(DomainError):
     """A subscription's cursor points before the retained events: the client refetches."""
 
     code = "CURSOR_EXPIRED"
+
+
+class Unexpected(DomainError):
+    """An unexpected failure of one item of a batch, reported as that item's result (the
+    others go on); the cause is logged, never shown."""
+
+    code = "INTERNAL_ERROR"

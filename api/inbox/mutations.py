@@ -85,6 +85,8 @@ def _usage(usage: MessageUsageInput | None) -> service.MessageUsage | None:
         cache_read_tokens=usage.cache_read_tokens,
         cache_write_tokens=usage.cache_write_tokens,
         input_tokens_include_cache=usage.input_tokens_include_cache,
+        reasoning_tokens=usage.reasoning_tokens,
+        output_tokens_include_reasoning=usage.output_tokens_include_reasoning,
     )
     return service.MessageUsage(
         model=usage.model,
@@ -92,6 +94,7 @@ def _usage(usage: MessageUsageInput | None) -> service.MessageUsage | None:
         cache_read_tokens=tokens.cache_read,
         cache_write_tokens=tokens.cache_write,
         output_tokens=tokens.output,
+        reasoning_tokens=tokens.reasoning,
         input_tokens_include_cache=usage.input_tokens_include_cache,
         response_time_ms=usage.response_time_ms,
         cache_write_1h_tokens=usage.cache_write_1h_tokens,

@@ -137,6 +137,7 @@ def message_payload(message: models.Message) -> dict[str, Any]:
         "cacheReadTokens": message.cache_read_tokens,
         "cacheWriteTokens": message.cache_write_tokens,
         "outputTokens": message.output_tokens,
+        "reasoningTokens": message.reasoning_tokens,
         "cost": str(message.cost) if message.cost is not None else None,
         "responseTimeMs": message.response_time_ms,
         "metadata": message.metadata,
@@ -560,6 +561,7 @@ class MessageUsage:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     output_tokens: int = 0
+    reasoning_tokens: int = 0  # apart from output_tokens (normalized)
     input_tokens_include_cache: bool | None = None
     cost: Decimal | None = None
     response_time_ms: int | None = None
@@ -578,6 +580,7 @@ class MessageUsage:
             + self.cache_read_tokens
             + self.cache_write_tokens
             + self.output_tokens
+            + self.reasoning_tokens
         )
 
 
@@ -668,6 +671,7 @@ async def send_message(
                 cache_read_tokens=usage.cache_read_tokens,
                 cache_write_tokens=usage.cache_write_tokens,
                 output_tokens=usage.output_tokens,
+                reasoning_tokens=usage.reasoning_tokens,
                 input_tokens_include_cache=usage.input_tokens_include_cache,
                 cost=usage.cost,
                 response_time_ms=usage.response_time_ms,
@@ -701,9 +705,9 @@ async def send_message(
             )
     except IntegrityError:
         # a concurrent send with the same usage requestId won: return its message
-        earlier = await usage_service.existing_usage(
-            workspace_id, metered.checked.request_id if metered else None
-        )
+        if metered is None:
+            raise
+        earlier = await usage_service.existing_usage(workspace_id, metered.checked)
         if earlier is None:
             raise
         return await _message_of_usage(earlier)
@@ -723,6 +727,8 @@ def _usage_report(usage: MessageUsage) -> usage_service.UsageReport:
         cache_write_tokens=usage.cache_write_tokens,
         cache_write_1h_tokens=usage.cache_write_1h_tokens,
         input_tokens_include_cache=False,
+        reasoning_tokens=usage.reasoning_tokens,
+        output_tokens_include_reasoning=False,  # split by the mutation already
         latency_ms=usage.response_time_ms,
         request_id=usage.request_id,
         occurred_at=usage.occurred_at,
@@ -772,6 +778,7 @@ def message_from_payload(payload: dict[str, Any]) -> models.Message:
         cache_read_tokens=payload["cacheReadTokens"],
         cache_write_tokens=payload["cacheWriteTokens"],
         output_tokens=payload["outputTokens"],
+        reasoning_tokens=payload.get("reasoningTokens", 0),
         cost=Decimal(cost) if cost is not None else None,
         response_time_ms=payload.get("responseTimeMs"),
         metadata=payload.get("metadata") or {},

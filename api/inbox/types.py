@@ -22,6 +22,7 @@ from api.core.error_types import (
     ValidationError,
 )
 from api.core.nodes import ModelNode
+from api.core.scalars import Long
 from api.core.validation import MAX_SEARCH, column, limit
 from api.inbox import service
 from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader, MessageByIdLoader
@@ -59,7 +60,7 @@ class Contact(ModelNode):
     score_updated_at: datetime | None = strawberry.field(description="When last scored.")
     attributes: JSON = strawberry.field(description="Custom attributes (a JSON object).")
     labels: list[str] = strawberry.field(description="Labels.")
-    total_tokens: int = strawberry.field(description="AI tokens spent on this contact.")
+    total_tokens: Long = strawberry.field(description="AI tokens spent on this contact.")
     total_cost: Decimal = strawberry.field(description="AI cost of this contact, USD.")
     created_at: datetime = strawberry.field(description="When created.")
     updated_at: datetime = strawberry.field(description="When last changed.")
@@ -78,7 +79,7 @@ class Contact(ModelNode):
             score_updated_at=row.score_updated_at,
             attributes=cast(JSON, row.attributes),
             labels=row.labels,
-            total_tokens=row.total_tokens,
+            total_tokens=Long(row.total_tokens),
             total_cost=row.total_cost,
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -101,7 +102,8 @@ class ChatMessage(ModelNode):
     input_tokens: int = strawberry.field(description="Uncached input tokens.")
     cache_read_tokens: int = strawberry.field(description="Input tokens read from the cache.")
     cache_write_tokens: int = strawberry.field(description="Input tokens written to the cache.")
-    output_tokens: int = strawberry.field(description="Output tokens.")
+    output_tokens: int = strawberry.field(description="Visible output tokens.")
+    reasoning_tokens: int = strawberry.field(description="Reasoning (thinking) tokens.")
     cost: Decimal | None = strawberry.field(description="AI cost in USD, when priced.")
     response_time_ms: int | None = strawberry.field(description="How long the reply took.")
     metadata: JSON = strawberry.field(description="Free-form metadata (a JSON object).")
@@ -132,6 +134,7 @@ class ChatMessage(ModelNode):
             cache_read_tokens=row.cache_read_tokens,
             cache_write_tokens=row.cache_write_tokens,
             output_tokens=row.output_tokens,
+            reasoning_tokens=row.reasoning_tokens,
             cost=row.cost,
             response_time_ms=row.response_time_ms,
             metadata=cast(JSON, row.metadata),
@@ -172,7 +175,7 @@ class Conversation(ModelNode):
         description="Since when the contact has been waiting for a reply (null: not waiting)."
     )
     first_reply_at: datetime | None = strawberry.field(description="First human agent reply.")
-    total_tokens: int = strawberry.field(description="AI tokens spent in it.")
+    total_tokens: Long = strawberry.field(description="AI tokens spent in it.")
     total_cost: Decimal = strawberry.field(description="AI cost in it, USD.")
     created_at: datetime = strawberry.field(description="When it started.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
@@ -257,7 +260,7 @@ class Conversation(ModelNode):
             last_message_at=row.last_message_at,
             waiting_since=row.waiting_since,
             first_reply_at=row.first_reply_at,
-            total_tokens=row.total_tokens,
+            total_tokens=Long(row.total_tokens),
             total_cost=row.total_cost,
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -443,6 +446,14 @@ class MessageUsageInput:
     output_tokens: int = strawberry.field(default=0, description="Output tokens.")
     cache_read_tokens: int = strawberry.field(default=0, description="Cache-read tokens.")
     cache_write_tokens: int = strawberry.field(default=0, description="Cache-write tokens.")
+    reasoning_tokens: int = strawberry.field(
+        default=0, description="Reasoning (thinking) tokens (see RecordAiUsageInput)."
+    )
+    output_tokens_include_reasoning: bool = strawberry.field(
+        default=True,
+        description="True when outputTokens includes reasoningTokens (OpenAI, Anthropic); "
+        "false when beside it (Gemini).",
+    )
     input_tokens_include_cache: bool = strawberry.field(
         default=False,
         description="True when inputTokens includes the cached tokens (OpenAI style); "

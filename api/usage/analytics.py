@@ -13,8 +13,18 @@ Buckets. SQL groups by UTC day; ISO weeks (starting Monday) and calendar months 
 folded from days in Python (a range holds at most MAX_SPAN_DAYS days), so no dialect's
 date functions are needed beyond "the UTC date of a timestamp" for events (`_UtcDate`).
 
-Money. Sums are of the integer `cost_pico` columns (1e-12 USD), exact on both databases,
-turned into Decimal at the end. Unpriced calls count as requests and tokens, not cost.
+Money. Sums are of integer pico-USD (1e-12 USD), exact on both databases, turned into
+Decimal at the end. A SUM of BIGINTs is NUMERIC (exact, unbounded) on PostgreSQL but
+raises "integer overflow" on SQLite past 9.2e18 (9.2 million USD), which a workspace's
+year can reach. So every money sum is taken in two parts that never get near that:
+the whole micro-USD and the pico-USD left (the rollup stores them so, `cost_micro` and
+`cost_pico`; an event's single `cost_pico`, at most 5e18 by the token and price bounds,
+is split in SQL as `cost_pico / 10^6` and `cost_pico % 10^6`); Python joins them.
+Measured on SQLite 3: SUM over three rows of 4e18 raises "integer overflow", while
+SUM(x / 1000000) and SUM(x % 1000000) give 12000000000000 and 0, exact; and
+`SET s = s + 1e18` on a 9e18 BIGINT silently stores the REAL 1e+19, which is why the
+stored counters are split too (tests/usage/test_numbers.py sums 1e19 pico-USD on both
+databases). Unpriced calls count as requests and tokens, not cost.
 """
 
 from collections.abc import Iterable, Sequence
@@ -28,7 +38,7 @@ from uuid import UUID
 from pypika_tortoise import SqlContext
 from pypika_tortoise.enums import Dialects
 from pypika_tortoise.terms import Function as SqlFunction
-from tortoise.expressions import Function
+from tortoise.expressions import F, Function
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
@@ -117,6 +127,7 @@ class Totals:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     output_tokens: int = 0
+    reasoning_tokens: int = 0
     cost_pico: int = 0
     latency_sum_ms: int = 0
     latency_count: int = 0
@@ -136,6 +147,7 @@ class Totals:
             + self.cache_read_tokens
             + self.cache_write_tokens
             + self.output_tokens
+            + self.reasoning_tokens
         )
 
     @property
@@ -168,7 +180,9 @@ def _rollup_aggregates() -> dict[str, Any]:
         "t_cache_read": Sum("cache_read_tokens"),
         "t_cache_write": Sum("cache_write_tokens"),
         "t_output": Sum("output_tokens"),
-        "t_cost": Sum("cost_pico"),
+        "t_reasoning": Sum("reasoning_tokens"),
+        "t_cost_micro": Sum("cost_micro"),
+        "t_cost_pico": Sum("cost_pico"),
         "t_latency_sum": Sum("latency_sum_ms"),
         "t_latency_count": Sum("latency_count"),
     }
@@ -182,7 +196,9 @@ def _event_aggregates() -> dict[str, Any]:
         "t_cache_read": Sum("cache_read_tokens"),
         "t_cache_write": Sum("cache_write_tokens"),
         "t_output": Sum("output_tokens"),
-        "t_cost": Sum("cost_pico"),
+        "t_reasoning": Sum("reasoning_tokens"),
+        "t_cost_micro": Sum(F("cost_pico") / budgets.PICO_PER_MICRO),
+        "t_cost_pico": Sum(F("cost_pico") % budgets.PICO_PER_MICRO),
         "t_latency_sum": Sum("latency_ms"),
         "t_latency_count": Count("latency_ms"),
     }
@@ -198,7 +214,8 @@ def _totals_of(row: dict[str, Any]) -> Totals:
         cache_read_tokens=_int(row["t_cache_read"]),
         cache_write_tokens=_int(row["t_cache_write"]),
         output_tokens=_int(row["t_output"]),
-        cost_pico=_int(row["t_cost"]),
+        reasoning_tokens=_int(row["t_reasoning"]),
+        cost_pico=_int(row["t_cost_micro"]) * budgets.PICO_PER_MICRO + _int(row["t_cost_pico"]),
         latency_sum_ms=_int(row["t_latency_sum"]),
         latency_count=_int(row["t_latency_count"]),
     )

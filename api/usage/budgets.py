@@ -6,11 +6,21 @@ integers). Every change of a counter is ONE conditional UPDATE, so concurrent wr
 on PostgreSQL and SQLite never overshoot:
 
 * reserve:  `SET reserved = reserved + x WHERE spent + reserved + x <= limit` (HARD only)
-* record without a reservation (HARD): `SET spent = spent + c WHERE spent + reserved + c <= limit`
+* record:   `SET spent = spent + c` (a call that was made is always recorded)
 * settle:   `SET reserved = reserved - r, spent = spent + c` (the reservation row is
             closed by its own conditional UPDATE first, so a reservation settles once)
 
-A zero cost never touches the limit: free models are never blocked.
+A budget decides whether a call may START (`reserve`); the cost of a call that was made
+is always recorded, even past a HARD limit: the event is then marked `over_budget` and a
+`budget.exceeded` event announces it, and the spending over the limit makes every later
+reservation fail until the budget is raised or the month ends. A zero cost never
+touches the limit: free models are never blocked.
+
+`spent` is stored split (spent_micro * 10^6 + spent_pico, see models/usage.py) so it
+never overflows; the WHERE of a reservation compares it without ever forming the
+product: `spent_pico <= R` and `spent_micro <= (R - spent_pico) / 10^6` with
+R = limit - reserved - x (integer division of a non-negative number is its floor on
+both databases, so this is exactly `spent + reserved + x <= limit`).
 """
 
 import math
@@ -22,7 +32,7 @@ from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import CombinedExpression, Connector, F, Q
 from tortoise.transactions import in_transaction
 
 import models
@@ -31,7 +41,12 @@ from api.core.errors import BadInput, Conflict, NotFound, QuotaExceeded
 from models.usage import BudgetMode, ReservationStatus
 
 PICO_PER_USD = 10**12
+PICO_PER_MICRO = 10**6
 MAX_BUDGET_USD = Decimal(1_000_000)
+# the most a workspace may hold in reservations at once, also without a HARD budget:
+# reserved_pico is one BIGINT (9.2e18), and one reservation holds at most 2e18 (the
+# token and price bounds), so it can never overflow
+MAX_RESERVED_USD = Decimal(4_000_000)
 THRESHOLDS = (50, 80, 100)
 DEFAULT_RESERVATION_TTL = timedelta(minutes=10)
 MAX_RESERVATION_TTL = timedelta(hours=1)
@@ -52,6 +67,17 @@ def to_pico_ceil(usd: Decimal) -> int:
 
 def from_pico(pico: int) -> Decimal:
     return Decimal(pico).scaleb(-12)
+
+
+def split_pico(pico: int) -> tuple[int, int]:
+    """pico-USD as (whole micro-USD, the pico-USD left), the two counter columns' parts."""
+    return divmod(pico, PICO_PER_MICRO)
+
+
+def plus_spent(pico: int) -> dict[str, Any]:
+    """The UPDATE values adding `pico` to a period's split `spent`."""
+    micro, rest = split_pico(pico)
+    return {"spent_micro": F("spent_micro") + micro, "spent_pico": F("spent_pico") + rest}
 
 
 def period_start_of(moment: datetime) -> date:
@@ -90,21 +116,66 @@ async def period_for(
 
 
 def _within_budget(extra_pico: int) -> Q:
-    """The WHERE of a counter change that must respect a HARD limit."""
+    """The WHERE of a counter change that must respect a HARD limit (see the module):
+    R = limit - reserved - extra; spent_pico <= R and spent_micro <= (R - spent_pico) / 10^6."""
+    room = F("limit_pico") - (F("reserved_pico") + extra_pico)
+    room_after_pico = CombinedExpression(room, Connector.sub, F("spent_pico"))
     return Q(
         Q(limit_pico__isnull=True),
         Q(mode=BudgetMode.SOFT),
-        Q(spent_pico__lte=F("limit_pico") - (F("reserved_pico") + extra_pico)),
+        Q(
+            Q(spent_pico__lte=room),
+            Q(spent_micro__lte=CombinedExpression(room_after_pico, Connector.div, PICO_PER_MICRO)),
+        ),
         join_type="OR",
     )
 
 
 @dataclass
 class Charge:
-    """What recording one call did to the budget, and the events to publish after commit."""
+    """What recording one call did to the budget, and the events to publish after commit.
+    `over_budget`: the call took a HARD budget's spending past its limit."""
 
     reservation_id: UUID | None
     events: list[models.Event]
+    over_budget: bool = False
+
+
+async def _settle(
+    db: BaseDBAsyncClient,
+    *,
+    workspace_id: UUID,
+    reservation_id: UUID,
+    period: models.AiBudgetPeriod,
+    cost_pico: int,
+    now: datetime,
+) -> bool:
+    """Settle an ACTIVE reservation with the actual cost (even above what it held: the
+    call happened); False when it covers nothing (released or expired)."""
+    reservation = await models.AiBudgetReservation.get_or_none(
+        id=reservation_id, workspace_id=workspace_id, using_db=db
+    )
+    if reservation is None:
+        raise NotFound("No such budget reservation.", field="reservationId")
+    if reservation.status is ReservationStatus.SETTLED:
+        raise Conflict(
+            "This reservation was already settled by another usage record.",
+            field="reservationId",
+        )
+    closed = await (
+        models.AiBudgetReservation.filter(id=reservation_id, status=ReservationStatus.ACTIVE)
+        .using_db(db)
+        .update(status=ReservationStatus.SETTLED, closed_at=now)
+    )
+    if not closed:
+        return False
+    await (
+        models.AiBudgetPeriod.filter(id=reservation.period_id)
+        .using_db(db)
+        .update(reserved_pico=F("reserved_pico") - reservation.amount_pico)
+    )
+    await add_spent(db, period.id, cost_pico)
+    return True
 
 
 async def charge(
@@ -115,84 +186,83 @@ async def charge(
     cost: Decimal | None,
     reservation_id: UUID | None,
     now: datetime,
+    usage_id: UUID | None = None,
 ) -> Charge:
     """Account for a recorded call in the recording transaction.
 
-    With an ACTIVE reservation: settle it (release its amount, add the actual cost, even
-    above the reservation: the call happened). A released or expired reservation covers
-    nothing: the call is checked like one without. Without one, a HARD budget refuses a
-    cost that would overshoot (QuotaExceeded); a zero or unknown cost is never refused.
+    With an ACTIVE reservation: settle it. A released or expired reservation covers
+    nothing. Either way the actual cost is added to `spent`: the call was made. When that
+    takes a HARD budget past its limit, the charge is `over_budget` and a
+    `budget.exceeded` event (with the usage event's id) is recorded.
     """
     cost_pico = to_pico(cost) if cost else 0
     period = await period_for(db, workspace_id, period_start_of(occurred_at))
     settled: UUID | None = None
-    if reservation_id is not None:
-        reservation = await models.AiBudgetReservation.get_or_none(
-            id=reservation_id, workspace_id=workspace_id, using_db=db
-        )
-        if reservation is None:
-            raise NotFound("No such budget reservation.", field="reservationId")
-        if reservation.status is ReservationStatus.SETTLED:
-            raise Conflict(
-                "This reservation was already settled by another usage record.",
-                field="reservationId",
-            )
-        closed = await (
-            models.AiBudgetReservation.filter(id=reservation_id, status=ReservationStatus.ACTIVE)
-            .using_db(db)
-            .update(status=ReservationStatus.SETTLED, closed_at=now)
-        )
-        if closed:
-            settled = reservation_id
-            if reservation.period_id == period.id:
-                await (
-                    models.AiBudgetPeriod.filter(id=period.id)
-                    .using_db(db)
-                    .update(
-                        reserved_pico=F("reserved_pico") - reservation.amount_pico,
-                        spent_pico=F("spent_pico") + cost_pico,
-                    )
-                )
-            else:
-                await (
-                    models.AiBudgetPeriod.filter(id=reservation.period_id)
-                    .using_db(db)
-                    .update(reserved_pico=F("reserved_pico") - reservation.amount_pico)
-                )
-                await add_spent(db, period.id, cost_pico)
-    if settled is None and cost_pico:
-        updated = await (
-            models.AiBudgetPeriod.filter(id=period.id)
-            .filter(_within_budget(cost_pico))
-            .using_db(db)
-            .update(spent_pico=F("spent_pico") + cost_pico)
-        )
-        if not updated:
-            raise QuotaExceeded(
-                f"Recording this call ({cost} USD) would exceed the workspace's HARD monthly "
-                "AI budget: reserve with reserveAiBudget first, or raise the budget."
-            )
-    threshold_events = await announce_thresholds(db, workspace_id, period.id) if cost_pico else []
-    return Charge(reservation_id=settled, events=threshold_events)
+    if reservation_id is not None and await _settle(
+        db,
+        workspace_id=workspace_id,
+        reservation_id=reservation_id,
+        period=period,
+        cost_pico=cost_pico,
+        now=now,
+    ):
+        settled = reservation_id
+    if settled is None:
+        await add_spent(db, period.id, cost_pico)
+    if not cost_pico:
+        return Charge(reservation_id=settled, events=[])
+    recorded = await announce_thresholds(db, workspace_id, period.id)
+    period = await models.AiBudgetPeriod.get(id=period.id, using_db=db)
+    over = _over_hard_limit(period)
+    if over:
+        recorded.append(await _announce_exceeded(db, period, cost_pico, usage_id))
+    return Charge(reservation_id=settled, events=recorded, over_budget=over)
+
+
+def _over_hard_limit(period: models.AiBudgetPeriod) -> bool:
+    return (
+        period.mode is BudgetMode.HARD
+        and period.limit_pico is not None
+        and period.spent_total_pico > period.limit_pico
+    )
+
+
+async def _announce_exceeded(
+    db: BaseDBAsyncClient, period: models.AiBudgetPeriod, cost_pico: int, usage_id: UUID | None
+) -> models.Event:
+    """One `budget.exceeded` event per call recorded past a HARD limit (each is spend the
+    budget did not allow: operators want to find the caller that skipped reserving)."""
+    assert period.limit_pico is not None
+    return await events.record(
+        db,
+        workspace_id=period.workspace_id,
+        type="budget.exceeded",
+        payload={
+            "usageId": str(usage_id) if usage_id else None,
+            "periodStart": period.period_start.isoformat(),
+            "mode": period.mode.value,
+            "limitUsd": str(from_pico(period.limit_pico)),
+            "spentUsd": str(from_pico(period.spent_total_pico)),
+            "costUsd": str(from_pico(cost_pico)),
+            "overByUsd": str(from_pico(period.spent_total_pico - period.limit_pico)),
+        },
+    )
 
 
 async def add_spent(db: BaseDBAsyncClient, period_id: UUID, cost_pico: int) -> None:
     """Add an actual cost unconditionally (a call that happened, e.g. priced later)."""
     if cost_pico:
         await (
-            models.AiBudgetPeriod.filter(id=period_id)
-            .using_db(db)
-            .update(spent_pico=F("spent_pico") + cost_pico)
+            models.AiBudgetPeriod.filter(id=period_id).using_db(db).update(**plus_spent(cost_pico))
         )
 
 
 def _reached(period: models.AiBudgetPeriod) -> int:
     """The highest threshold (percent) the period's spending has reached, or 0."""
-    if period.limit_pico is None or period.spent_pico <= 0:
+    spent = period.spent_total_pico
+    if period.limit_pico is None or spent <= 0:
         return 0
-    return max(
-        (t for t in THRESHOLDS if period.spent_pico * 100 >= t * period.limit_pico), default=0
-    )
+    return max((t for t in THRESHOLDS if spent * 100 >= t * period.limit_pico), default=0)
 
 
 async def announce_thresholds(
@@ -225,7 +295,7 @@ async def announce_thresholds(
                         "periodStart": period.period_start.isoformat(),
                         "mode": period.mode.value,
                         "limitUsd": str(from_pico(period.limit_pico)),
-                        "spentUsd": str(from_pico(period.spent_pico)),
+                        "spentUsd": str(from_pico(period.spent_total_pico)),
                     },
                 )
             )
@@ -257,13 +327,15 @@ async def reserve(
             granted = await (
                 models.AiBudgetPeriod.filter(id=period.id)
                 .filter(_within_budget(amount))
+                .filter(reserved_pico__lte=to_pico(MAX_RESERVED_USD) - amount)
                 .using_db(db)
                 .update(reserved_pico=F("reserved_pico") + amount)
             )
             if not granted:
                 raise QuotaExceeded(
                     f"Reserving {from_pico(amount)} USD would exceed the workspace's HARD "
-                    "monthly AI budget."
+                    "monthly AI budget (spent and reserved so far count against it), or "
+                    f"hold more than {MAX_RESERVED_USD} USD in reservations at once."
                 )
         return await models.AiBudgetReservation.create(
             using_db=db,
@@ -362,7 +434,7 @@ async def budget_state(*, workspace_id: UUID, now: datetime | None = None) -> Bu
     return BudgetState(
         limit_usd=from_pico(limit) if limit is not None else None,
         mode=mode if limit is not None else None,
-        spent_usd=from_pico(period.spent_pico if period else 0),
+        spent_usd=from_pico(period.spent_total_pico if period else 0),
         reserved_usd=from_pico(period.reserved_pico if period else 0),
         period_start=start,
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from api.core.errors import BadInput
-from api.usage.pricing import ModelPrices, per_token_to_per_million
+from api.usage.pricing import ModelPrices, PriceTier, per_token_to_per_million
 
 __all__ = [
     "DEFAULT_CATALOG",
@@ -146,6 +146,43 @@ def _limit(value: Any) -> int | None:
     return value
 
 
+# LiteLLM's names of the per-token prices, by ModelPrices field; a long-context tier is
+# the same name with `_above_<N>k_tokens` (N thousand tokens, as LiteLLM computes it);
+# service tiers (`_priority`, `_flex`, `_batches`) are not standard prices and are skipped
+_LITELLM_PRICE_KEYS = {
+    "input_per_mtok": "input_cost_per_token",
+    "output_per_mtok": "output_cost_per_token",
+    "cache_read_per_mtok": "cache_read_input_token_cost",
+    "cache_write_per_mtok": "cache_creation_input_token_cost",
+    "cache_write_1h_per_mtok": "cache_creation_input_token_cost_above_1hr",
+    "reasoning_per_mtok": "output_cost_per_reasoning_token",
+}
+_TIER_KEY = re.compile(r"^(?P<kind>[a-z_0-9]+?)_above_(?P<thousands>\d+)k_tokens$")
+
+
+def _tiers(entry: dict[str, Any]) -> tuple[PriceTier, ...]:
+    """The long-context tiers of an entry, by ascending threshold."""
+    fields_of = {key: name for name, key in _LITELLM_PRICE_KEYS.items()}
+    by_threshold: dict[int, dict[str, Decimal]] = {}
+    for key, value in entry.items():
+        match = _TIER_KEY.match(key)
+        if match is None or match["kind"] not in fields_of or value is None:
+            continue
+        threshold = int(match["thousands"]) * 1000
+        by_threshold.setdefault(threshold, {})[fields_of[match["kind"]]] = _price(value)
+    return tuple(
+        PriceTier(above_tokens=threshold, **prices)
+        for threshold, prices in sorted(by_threshold.items())
+    )
+
+
+def _reasoning_price(entry: dict[str, Any]) -> Decimal | None:
+    """The reasoning price when it differs from the output price (None means "the output
+    price", so an entry repeating it is the same price as one without)."""
+    reasoning = _optional_price(entry, "output_cost_per_reasoning_token")
+    return None if reasoning == _price(entry["output_cost_per_token"]) else reasoning
+
+
 def _model_from_entry(model_id: str, entry: dict[str, Any]) -> CatalogModel:
     provider = entry.get("litellm_provider")
     if not isinstance(provider, str) or not provider.strip():
@@ -156,6 +193,8 @@ def _model_from_entry(model_id: str, entry: dict[str, Any]) -> CatalogModel:
         cache_read_per_mtok=_optional_price(entry, "cache_read_input_token_cost"),
         cache_write_per_mtok=_optional_price(entry, "cache_creation_input_token_cost"),
         cache_write_1h_per_mtok=_optional_price(entry, "cache_creation_input_token_cost_above_1hr"),
+        reasoning_per_mtok=_reasoning_price(entry),
+        tiers=_tiers(entry),
     )
     max_output = _limit(entry.get("max_output_tokens"))
     if max_output is None:

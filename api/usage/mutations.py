@@ -7,7 +7,7 @@ from api.core.errors import DomainError
 from api.core.ids import decode_id, decode_optional_id
 from api.core.permissions import CanAdmin, CanWrite
 from api.usage import budgets, service
-from api.usage.pricing import ModelPrices
+from api.usage.pricing import ModelPrices, PriceTier
 from api.usage.types import (
     AddAiModelInput,
     AddAiModelPayload,
@@ -17,7 +17,6 @@ from api.usage.types import (
     AiModel,
     AiModelPrice,
     AiModelPricesInput,
-    AiUsageEvent,
     RecordAiUsageBatchInput,
     RecordAiUsageBatchPayload,
     RecordAiUsageBatchResult,
@@ -52,6 +51,8 @@ def usage_report(input: RecordAiUsageInput) -> service.UsageReport:
         cache_write_tokens=input.cache_write_tokens,
         cache_write_1h_tokens=input.cache_write_1h_tokens,
         input_tokens_include_cache=input.input_tokens_include_cache,
+        reasoning_tokens=input.reasoning_tokens,
+        output_tokens_include_reasoning=input.output_tokens_include_reasoning,
         latency_ms=input.latency_ms,
         request_id=input.request_id,
         occurred_at=input.occurred_at,
@@ -74,6 +75,19 @@ def model_prices(input: AiModelPricesInput) -> ModelPrices:
         cache_read_per_mtok=input.cache_read_per_mtok,
         cache_write_per_mtok=input.cache_write_per_mtok,
         cache_write_1h_per_mtok=input.cache_write_1h_per_mtok,
+        reasoning_per_mtok=input.reasoning_per_mtok,
+        tiers=tuple(
+            PriceTier(
+                above_tokens=tier.above_tokens,
+                input_per_mtok=tier.input_per_mtok,
+                output_per_mtok=tier.output_per_mtok,
+                cache_read_per_mtok=tier.cache_read_per_mtok,
+                cache_write_per_mtok=tier.cache_write_per_mtok,
+                cache_write_1h_per_mtok=tier.cache_write_1h_per_mtok,
+                reasoning_per_mtok=tier.reasoning_per_mtok,
+            )
+            for tier in input.tiers
+        ),
     )
 
 
@@ -87,9 +101,7 @@ class UsageMutations:
         recorded = await service.record_usage(
             workspace_id=info.context.workspace_id, report=usage_report(input)
         )
-        return RecordAiUsagePayload(
-            usage=AiUsageEvent.from_model(recorded.event), created=recorded.created
-        )
+        return RecordAiUsagePayload.from_recorded(recorded)
 
     @strawberry.mutation(
         permission_classes=[CanWrite],
@@ -112,9 +124,7 @@ class UsageMutations:
         members = [
             error_of(result)
             if isinstance(result, DomainError)
-            else RecordAiUsagePayload(
-                usage=AiUsageEvent.from_model(result.event), created=result.created
-            )
+            else RecordAiUsagePayload.from_recorded(result)
             for result in results
         ]
         failed = sum(isinstance(result, DomainError) for result in results)

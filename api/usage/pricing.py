@@ -13,6 +13,24 @@ reconciles into one `TokenCounts`:
 * Anthropic style: `input_tokens` *excludes* them; cache reads and cache writes
   are reported beside it, so the uncached part is `input` itself.
 
+Reasoning ("thinking") tokens come in two conventions too: OpenAI (o-series,
+`completion_tokens` includes `reasoning_tokens`) and Anthropic (extended thinking is
+part of `output_tokens`) count them inside the output; Gemini reports
+`thoughtsTokenCount` beside `candidatesTokenCount`. `output_tokens_include_reasoning`
+says which; Parley stores the visible output and the reasoning apart.
+
+Bounds: every reported count is at most MAX_TOKENS_PER_KIND (100 million, 10x the
+largest context window sold today), and every price at most MAX_PRICE_PER_MTOK, so the
+cost of one call fits a 64-bit count of pico-USD and the token total a 32-bit Int.
+
+Long-context tiers: a price may carry tiers ("above 200k tokens: these prices"). The
+prompt size that selects the tier is every input token of the call, uncached plus
+cache reads plus cache writes (Anthropic: "the 200K threshold is based solely on input
+tokens, including cache reads/writes"; Gemini: the prompt's token count, cached
+content included); when it is ABOVE a tier's threshold, every token of the call
+(input, cache, output, reasoning) is billed at that tier's prices, as the providers
+bill. A tier leaving a kind's price out uses the base price of that kind.
+
 Pure Python: no database, no GraphQL. Invalid input raises `BadInput` naming the
 camelCase input field.
 """
@@ -27,8 +45,11 @@ from decimal import Decimal
 from api.core.errors import BadInput
 
 __all__ = [
+    "MAX_PRICE_PER_MTOK",
+    "MAX_TOKENS_PER_KIND",
     "TOKENS_PER_MILLION",
     "ModelPrices",
+    "PriceTier",
     "TokenCounts",
     "cache_hit_rate",
     "compute_cost",
@@ -37,6 +58,10 @@ __all__ = [
 ]
 
 TOKENS_PER_MILLION = 1_000_000
+# the most tokens of one kind one call may report: no model takes or writes 100M tokens
+MAX_TOKENS_PER_KIND = 100_000_000
+# the dearest per-MTok price we accept (the LiteLLM file's dearest chat price is $9,710)
+MAX_PRICE_PER_MTOK = Decimal(10_000)
 
 # Products of token counts (ints) and prices (short decimals) are exact with
 # this much precision; Inexact is trapped so a rounded cost can never slip out.
@@ -51,14 +76,16 @@ _EXACT = decimal.Context(
 class TokenCounts:
     """Token usage of one call, split by how each kind is billed.
 
-    `uncached_input` + `cache_read` + `cache_write` is the whole prompt;
-    `output` includes any reasoning tokens (billed at the output price).
+    `uncached_input` + `cache_read` + `cache_write` is the whole prompt; `output` is
+    the visible output and `reasoning` the thinking tokens, billed apart (at the output
+    price unless the price says otherwise).
     """
 
     uncached_input: int
     cache_read: int
     cache_write: int
     output: int
+    reasoning: int = 0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -74,9 +101,14 @@ class TokenCounts:
         return self.uncached_input + self.cache_read + self.cache_write
 
     @property
+    def output_total(self) -> int:
+        """All tokens the model wrote: visible output and reasoning."""
+        return self.output + self.reasoning
+
+    @property
     def total(self) -> int:
-        """All tokens of the call, prompt and output."""
-        return self.input_total + self.output
+        """All tokens of the call, prompt, output and reasoning."""
+        return self.input_total + self.output_total
 
 
 def _check_count(value: int, field: str) -> None:
@@ -84,6 +116,11 @@ def _check_count(value: int, field: str) -> None:
         raise BadInput(f"{field} must be a whole number of tokens, got {value!r}.", field=field)
     if value < 0:
         raise BadInput(f"{field} must not be negative, got {value}.", field=field)
+    if value > MAX_TOKENS_PER_KIND:
+        raise BadInput(
+            f"{field} must be at most {MAX_TOKENS_PER_KIND:,} tokens for one call, got {value}.",
+            field=field,
+        )
 
 
 def normalize_tokens(
@@ -93,17 +130,31 @@ def normalize_tokens(
     cache_read_tokens: int = 0,
     cache_write_tokens: int = 0,
     input_tokens_include_cache: bool,
+    reasoning_tokens: int = 0,
+    output_tokens_include_reasoning: bool = True,
 ) -> TokenCounts:
     """Turn a provider's usage report into `TokenCounts`.
 
     `input_tokens_include_cache=True` is the OpenAI convention (input_tokens
     counts the cached tokens too); False is the Anthropic convention (cached
     tokens are reported only beside input_tokens).
+    `output_tokens_include_reasoning=True` (OpenAI, Anthropic): output_tokens counts
+    the reasoning tokens too; False (Gemini): they are reported beside it.
     """
     _check_count(input_tokens, "inputTokens")
     _check_count(output_tokens, "outputTokens")
     _check_count(cache_read_tokens, "cacheReadTokens")
     _check_count(cache_write_tokens, "cacheWriteTokens")
+    _check_count(reasoning_tokens, "reasoningTokens")
+    output = output_tokens
+    if output_tokens_include_reasoning:
+        if reasoning_tokens > output_tokens:
+            raise BadInput(
+                f"reasoningTokens ({reasoning_tokens}) exceeds outputTokens ({output_tokens}), "
+                "which already include the reasoning tokens in this convention.",
+                field="reasoningTokens",
+            )
+        output = output_tokens - reasoning_tokens
     if not input_tokens_include_cache:
         uncached = input_tokens
     else:
@@ -125,7 +176,8 @@ def normalize_tokens(
         uncached_input=uncached,
         cache_read=cache_read_tokens,
         cache_write=cache_write_tokens,
-        output=output_tokens,
+        output=output,
+        reasoning=reasoning_tokens,
     )
 
 
@@ -135,7 +187,54 @@ _PRICE_FIELDS = {
     "cache_read_per_mtok": "cacheReadPerMtok",
     "cache_write_per_mtok": "cacheWritePerMtok",
     "cache_write_1h_per_mtok": "cacheWrite1hPerMtok",
+    "reasoning_per_mtok": "reasoningPerMtok",
 }
+_REQUIRED_PRICES = ("input_per_mtok", "output_per_mtok")
+
+
+def _check_price(value: Decimal | None, field: str, *, required: bool) -> None:
+    if value is None and not required:
+        return
+    if not isinstance(value, Decimal):
+        # Guards the "never float" rule: a float price is a bug, not user input.
+        raise TypeError(f"{field} must be a Decimal, got {value!r}")
+    if not value.is_finite() or value < 0:
+        raise BadInput(f"{field} must be a non-negative amount, got {value}.", field=field)
+    if value > MAX_PRICE_PER_MTOK:
+        raise BadInput(
+            f"{field} must be at most {MAX_PRICE_PER_MTOK} USD per million tokens, got {value}.",
+            field=field,
+        )
+
+
+@dataclass(frozen=True)
+class PriceTier:
+    """Long-context prices: in force for a call whose prompt has MORE than `above_tokens`
+    input tokens (uncached + cache reads + cache writes). A price left as None is the base
+    price of that kind."""
+
+    above_tokens: int
+    input_per_mtok: Decimal | None = None
+    output_per_mtok: Decimal | None = None
+    cache_read_per_mtok: Decimal | None = None
+    cache_write_per_mtok: Decimal | None = None
+    cache_write_1h_per_mtok: Decimal | None = None
+    reasoning_per_mtok: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.above_tokens, bool) or not isinstance(self.above_tokens, int):
+            raise TypeError(f"PriceTier.above_tokens must be an int, got {self.above_tokens!r}")
+        if not 0 < self.above_tokens <= MAX_TOKENS_PER_KIND:
+            raise BadInput(
+                f"A price tier's threshold must be between 1 and {MAX_TOKENS_PER_KIND:,} "
+                f"tokens, got {self.above_tokens}.",
+                field="tiers",
+            )
+        for name, field in _PRICE_FIELDS.items():
+            _check_price(getattr(self, name), f"tiers.{field}", required=False)
+
+    def prices(self) -> dict[str, Decimal | None]:
+        return {name: getattr(self, name) for name in _PRICE_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -146,8 +245,10 @@ class ModelPrices:
     that kind of token, so it is billed at the input price: OpenAI and Gemini
     charge nothing extra for writing their (implicit) caches, and a model
     without caching simply bills every prompt token as input. A missing 1-hour
-    cache-write price falls back to the (5-minute) cache-write price.
-    Zero prices are legitimate (self-hosted or free models).
+    cache-write price falls back to the (5-minute) cache-write price, a missing
+    reasoning price to the output price (how OpenAI, Anthropic and Google bill
+    thinking). Zero prices are legitimate (self-hosted or free models).
+    `tiers` are the long-context prices, by ascending threshold (see PriceTier).
     """
 
     input_per_mtok: Decimal
@@ -155,17 +256,15 @@ class ModelPrices:
     cache_read_per_mtok: Decimal | None = None
     cache_write_per_mtok: Decimal | None = None
     cache_write_1h_per_mtok: Decimal | None = None
+    reasoning_per_mtok: Decimal | None = None
+    tiers: tuple[PriceTier, ...] = ()
 
     def __post_init__(self) -> None:
         for name, field in _PRICE_FIELDS.items():
-            value = getattr(self, name)
-            if value is None and name not in ("input_per_mtok", "output_per_mtok"):
-                continue
-            if not isinstance(value, Decimal):
-                # Guards the "never float" rule: a float price is a bug, not user input.
-                raise TypeError(f"ModelPrices.{name} must be a Decimal, got {value!r}")
-            if not value.is_finite() or value < 0:
-                raise BadInput(f"{field} must be a non-negative amount, got {value}.", field=field)
+            _check_price(getattr(self, name), field, required=name in _REQUIRED_PRICES)
+        thresholds = [tier.above_tokens for tier in self.tiers]
+        if thresholds != sorted(set(thresholds)):
+            raise BadInput("Price tiers need distinct thresholds, ascending.", field="tiers")
 
     @property
     def effective_cache_read_per_mtok(self) -> Decimal:
@@ -186,11 +285,37 @@ class ModelPrices:
             return self.effective_cache_write_per_mtok
         return self.cache_write_1h_per_mtok
 
+    @property
+    def effective_reasoning_per_mtok(self) -> Decimal:
+        """Price of a reasoning token (the output price when none is set)."""
+        return self.output_per_mtok if self.reasoning_per_mtok is None else self.reasoning_per_mtok
+
+    def tier_for(self, prompt_tokens: int) -> PriceTier | None:
+        """The tier a prompt of this size is billed by: the highest threshold it is above."""
+        above = [tier for tier in self.tiers if prompt_tokens > tier.above_tokens]
+        return above[-1] if above else None
+
+    def flat(self, tier: PriceTier | None) -> ModelPrices:
+        """The prices of one tier (None: the base prices), without tiers."""
+        base = {name: getattr(self, name) for name in _PRICE_FIELDS}
+        if tier is not None:
+            base.update({k: v for k, v in tier.prices().items() if v is not None})
+        return ModelPrices(**base)
+
+    def for_prompt(self, prompt_tokens: int) -> ModelPrices:
+        """The flat prices a call with this many prompt tokens is billed at."""
+        return self.flat(self.tier_for(prompt_tokens))
+
+    def all_flat(self) -> list[ModelPrices]:
+        """The base prices and those of each tier (for worst cases)."""
+        return [self.flat(None), *(self.flat(tier) for tier in self.tiers)]
+
 
 def compute_cost(
     tokens: TokenCounts, prices: ModelPrices, *, cache_write_1h_tokens: int = 0
 ) -> Decimal:
-    """Exact USD cost of a call: sum(tokens of each kind * its price) / 1_000_000.
+    """Exact USD cost of a call: sum(tokens of each kind * its price) / 1_000_000, at the
+    prices of the tier the prompt (all input tokens) falls in.
 
     `cache_write_1h_tokens` is the part of `tokens.cache_write` written with a
     1-hour TTL (Anthropic); those are billed at the 1-hour price. Nothing is
@@ -203,6 +328,7 @@ def compute_cost(
             f"({tokens.cache_write}); 1-hour cache writes are a part of all cache writes.",
             field="cacheWrite1hTokens",
         )
+    prices = prices.for_prompt(tokens.input_total)
     ctx = _EXACT
     parts = (
         (tokens.uncached_input, prices.input_per_mtok),
@@ -210,6 +336,7 @@ def compute_cost(
         (tokens.cache_write - cache_write_1h_tokens, prices.effective_cache_write_per_mtok),
         (cache_write_1h_tokens, prices.effective_cache_write_1h_per_mtok),
         (tokens.output, prices.output_per_mtok),
+        (tokens.reasoning, prices.effective_reasoning_per_mtok),
     )
     total = Decimal(0)
     for count, price in parts:

@@ -9,6 +9,8 @@ places. Usage naming an unknown model is recorded unpriced and priced later by
 `reprice_unpriced` (`parley pricing reprice`).
 """
 
+import difflib
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,12 +26,15 @@ from tortoise.transactions import in_transaction
 
 import models
 from api.core import events
-from api.core.errors import BadInput, Conflict, DomainError, NotFound
+from api.core.errors import BadInput, Conflict, DomainError, NotFound, Unexpected
 from api.core.pagination import Page, SortKey, keyset_page
 from api.usage import budgets
 from api.usage.catalog import DEFAULT_CATALOG, CatalogModel
 from api.usage.pricing import (
+    MAX_PRICE_PER_MTOK,
+    MAX_TOKENS_PER_KIND,
     ModelPrices,
+    PriceTier,
     TokenCounts,
     cache_hit_rate,
     compute_cost,
@@ -39,7 +44,6 @@ from models.usage import GLOBAL_SCOPE, PRICE_DECIMAL_PLACES
 
 COST_QUANTUM = Decimal("0.000000000001")  # 12 decimal places, as stored
 PRICE_QUANTUM = Decimal(1).scaleb(-PRICE_DECIMAL_PLACES)
-MAX_PRICE_PER_MTOK = Decimal(1_000_000)
 # the first price version of a model is in force from here: usage recorded before the
 # model was known gets priced by it
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
@@ -50,6 +54,9 @@ OPERATION_PATTERN = re.compile(r"^[\w][\w .:/-]{0,63}$")
 AI_TYPE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 MODEL_KEY_PATTERN = re.compile(r"^\S{1,200}$")
 BY_KEY = SortKey((("key", "str"), ("id", "uuid")), descending=False)
+MAX_SUGGESTIONS = 5
+MAX_SUGGESTED_NAMES = 20
+log = logging.getLogger(__name__)
 
 
 # --- the catalog ---------------------------------------------------------------------
@@ -121,6 +128,8 @@ class PriceBook:
         self.workspace_id = workspace_id
         self._models: dict[str, models.AiModel | None] = {}
         self._versions: dict[UUID, list[models.AiModelPrice]] = {}
+        self._names: list[str] | None = None
+        self._suggestions: dict[str, list[str]] = {}
 
     async def model(self, name: str) -> models.AiModel | None:
         if name not in self._models:
@@ -134,6 +143,70 @@ class PriceBook:
             )
         return in_force(self._versions[model_id], self.workspace_id, at)
 
+    async def suggestions(self, name: str) -> list[str]:
+        """The known model names (keys and aliases the workspace sees) closest to an
+        unknown one, best first: `claude-haiku-4.5` -> `claude-haiku-4-5`, …; remembered
+        per name, and for at most MAX_SUGGESTED_NAMES names a batch (each costs ~30 ms
+        against the full LiteLLM catalog: a batch of 1000 made-up names must not cost
+        30 s); later unknown names get none."""
+        if name not in self._suggestions:
+            if len(self._suggestions) >= MAX_SUGGESTED_NAMES:
+                return []
+            if self._names is None:
+                self._names = await known_names(self.workspace_id)
+            self._suggestions[name] = closest_names(name, self._names)
+        return self._suggestions[name]
+
+
+async def known_names(workspace_id: UUID) -> list[str]:
+    keys = await models.AiModel.filter(visible_models(workspace_id)).values_list("key", flat=True)
+    aliases = await models.AiModelAlias.filter(scope__in=scopes_of(workspace_id)).values_list(
+        "alias", flat=True
+    )
+    return sorted({str(name) for name in [*keys, *aliases]})
+
+
+def closest_names(name: str, names: Sequence[str]) -> list[str]:
+    """difflib's closest matches (ratio >= 0.6), compared case-insensitively: a few
+    thousand names take a few milliseconds, and only unknown names pay it."""
+    by_lower: dict[str, str] = {}
+    for known in names:
+        by_lower.setdefault(known.lower(), known)
+    matches = difflib.get_close_matches(name.lower(), list(by_lower), n=MAX_SUGGESTIONS)
+    return [by_lower[match] for match in matches]
+
+
+PRICE_NAMES = {
+    "input_per_mtok": "inputPerMtok",
+    "output_per_mtok": "outputPerMtok",
+    "cache_read_per_mtok": "cacheReadPerMtok",
+    "cache_write_per_mtok": "cacheWritePerMtok",
+    "cache_write_1h_per_mtok": "cacheWrite1hPerMtok",
+    "reasoning_per_mtok": "reasoningPerMtok",
+}
+
+
+def tiers_json(tiers: Sequence[PriceTier]) -> list[dict[str, object]]:
+    """Tiers as stored in AiModelPrice.tiers: camelCase keys, prices as decimal strings."""
+    return [
+        {
+            "aboveTokens": tier.above_tokens,
+            **{PRICE_NAMES[k]: str(v) for k, v in tier.prices().items() if v is not None},
+        }
+        for tier in tiers
+    ]
+
+
+def tiers_of(stored: Sequence[dict[str, Any]]) -> tuple[PriceTier, ...]:
+    fields_of = {camel: name for name, camel in PRICE_NAMES.items()}
+    return tuple(
+        PriceTier(
+            above_tokens=int(tier["aboveTokens"]),
+            **{fields_of[k]: Decimal(str(v)) for k, v in tier.items() if k in fields_of},
+        )
+        for tier in stored
+    )
+
 
 def prices_of(row: models.AiModelPrice) -> ModelPrices:
     return ModelPrices(
@@ -142,6 +215,8 @@ def prices_of(row: models.AiModelPrice) -> ModelPrices:
         cache_read_per_mtok=row.cache_read_per_mtok,
         cache_write_per_mtok=row.cache_write_per_mtok,
         cache_write_1h_per_mtok=row.cache_write_1h_per_mtok,
+        reasoning_per_mtok=row.reasoning_per_mtok,
+        tiers=tiers_of(row.tiers or []),
     )
 
 
@@ -154,61 +229,66 @@ def cost_of(tokens: TokenCounts, prices: ModelPrices, cache_write_1h: int = 0) -
 
 def worst_case_cost(prices: ModelPrices, max_input_tokens: int, max_output_tokens: int) -> Decimal:
     """The most a call with these limits can cost: every input token at the dearest input
-    rate (a cache write may cost more than plain input), every output token at output."""
+    rate (a cache write may cost more than plain input), every output token at the dearest
+    of output and reasoning, in the dearest tier the prompt can reach."""
+    reachable = [prices.flat(None)] + [
+        prices.flat(tier) for tier in prices.tiers if max_input_tokens > tier.above_tokens
+    ]
     dearest_input = max(
-        prices.input_per_mtok,
-        prices.effective_cache_read_per_mtok,
-        prices.effective_cache_write_per_mtok,
-        prices.effective_cache_write_1h_per_mtok,
+        max(
+            p.input_per_mtok,
+            p.effective_cache_read_per_mtok,
+            p.effective_cache_write_per_mtok,
+            p.effective_cache_write_1h_per_mtok,
+        )
+        for p in reachable
     )
+    dearest_output = max(max(p.output_per_mtok, p.effective_reasoning_per_mtok) for p in reachable)
     return (
-        Decimal(max_input_tokens) * dearest_input
-        + Decimal(max_output_tokens) * prices.output_per_mtok
+        Decimal(max_input_tokens) * dearest_input + Decimal(max_output_tokens) * dearest_output
     ).scaleb(-6)
 
 
-def price_values(prices: ModelPrices) -> dict[str, Decimal | None]:
+def price_values(prices: ModelPrices) -> dict[str, Any]:
+    """The AiModelPrice column values of prices."""
     return {
-        "input_per_mtok": prices.input_per_mtok,
-        "output_per_mtok": prices.output_per_mtok,
-        "cache_read_per_mtok": prices.cache_read_per_mtok,
-        "cache_write_per_mtok": prices.cache_write_per_mtok,
-        "cache_write_1h_per_mtok": prices.cache_write_1h_per_mtok,
+        **{name: getattr(prices, name) for name in PRICE_NAMES},
+        "tiers": tiers_json(prices.tiers),
     }
 
 
 def check_prices(prices: ModelPrices) -> ModelPrices:
-    """Prices must fit the price columns exactly (≤ 12 decimal places, < 1e6 per MTok)."""
-    names = {
-        "input_per_mtok": "inputPerMtok",
-        "output_per_mtok": "outputPerMtok",
-        "cache_read_per_mtok": "cacheReadPerMtok",
-        "cache_write_per_mtok": "cacheWritePerMtok",
-        "cache_write_1h_per_mtok": "cacheWrite1hPerMtok",
-    }
-    for name, value in price_values(prices).items():
-        if value is None:
-            continue
-        if value > MAX_PRICE_PER_MTOK or value.quantize(PRICE_QUANTUM) != value:
-            raise BadInput(
-                f"{names[name]} must be below {MAX_PRICE_PER_MTOK} USD per million tokens "
-                f"with at most {PRICE_DECIMAL_PLACES} decimal places.",
-                field=names[name],
-            )
+    """Prices must fit the price columns exactly (≤ 12 decimal places; the bound of
+    MAX_PRICE_PER_MTOK is ModelPrices' own)."""
+    for tier in (None, *prices.tiers):
+        values = tier.prices() if tier else {n: getattr(prices, n) for n in PRICE_NAMES}
+        for name, value in values.items():
+            if value is not None and value.quantize(PRICE_QUANTUM) != value:
+                field = f"tiers.{PRICE_NAMES[name]}" if tier else PRICE_NAMES[name]
+                raise BadInput(
+                    f"{field} must be at most {MAX_PRICE_PER_MTOK} USD per million tokens "
+                    f"with at most {PRICE_DECIMAL_PLACES} decimal places.",
+                    field=field,
+                )
     return prices
+
+
+def _fit(value: Decimal | None) -> Decimal | None:
+    if value is None or value.quantize(PRICE_QUANTUM) == value:
+        return value
+    return value.quantize(PRICE_QUANTUM, rounding=ROUND_HALF_EVEN).normalize()
 
 
 def fit_prices(prices: ModelPrices) -> ModelPrices:
     """Round imported prices to the 12 decimal places of the price columns. LiteLLM's
     file has float noise in some entries (2.9999900000000002e-06 per token); 1e-12 USD per
     million tokens is far below anything billed."""
-
-    def fit(value: Decimal | None) -> Decimal | None:
-        if value is None or value.quantize(PRICE_QUANTUM) == value:
-            return value
-        return value.quantize(PRICE_QUANTUM, rounding=ROUND_HALF_EVEN).normalize()
-
-    return ModelPrices(**{name: fit(value) for name, value in price_values(prices).items()})  # type: ignore[arg-type]
+    tiers = tuple(
+        PriceTier(tier.above_tokens, **{k: _fit(v) for k, v in tier.prices().items()})
+        for tier in prices.tiers
+    )
+    fitted: dict[str, Any] = {name: _fit(getattr(prices, name)) for name in PRICE_NAMES}
+    return ModelPrices(**fitted, tiers=tiers)
 
 
 def _same_prices(row: models.AiModelPrice, prices: ModelPrices) -> bool:
@@ -479,6 +559,8 @@ class UsageReport:
     cache_write_tokens: int = 0
     cache_write_1h_tokens: int = 0
     input_tokens_include_cache: bool = False
+    reasoning_tokens: int = 0
+    output_tokens_include_reasoning: bool = True
     ai_type: str | None = None
     latency_ms: int | None = None
     request_id: str | None = None
@@ -535,6 +617,8 @@ def check_report(report: UsageReport, *, now: datetime | None = None) -> Checked
         cache_read_tokens=report.cache_read_tokens,
         cache_write_tokens=report.cache_write_tokens,
         input_tokens_include_cache=report.input_tokens_include_cache,
+        reasoning_tokens=report.reasoning_tokens,
+        output_tokens_include_reasoning=report.output_tokens_include_reasoning,
     )
     if report.cache_write_1h_tokens < 0 or report.cache_write_1h_tokens > tokens.cache_write:
         raise BadInput(
@@ -565,11 +649,16 @@ def check_report(report: UsageReport, *, now: datetime | None = None) -> Checked
 
 @dataclass(frozen=True)
 class Priced:
-    """A report's model, price version and cost (all None when unknown)."""
+    """A report's model, price version and cost (all None when unknown); the long-context
+    tier the cost was computed at (None: the base prices); and, unpriced, why, with the
+    closest known model names when the name is unknown."""
 
     model: models.AiModel | None
     price: models.AiModelPrice | None
     cost: Decimal | None
+    tier_above: int | None = None
+    unpriced_reason: str | None = None
+    suggestions: tuple[str, ...] = ()
 
     @property
     def model_key(self) -> str | None:
@@ -582,22 +671,31 @@ async def price_report(
     book = book or PriceBook(workspace_id)
     model = await book.model(checked.model)
     if model is None:
-        return Priced(None, None, None)
+        suggestions = await book.suggestions(checked.model)
+        return Priced(None, None, None, None, UNKNOWN_MODEL_REASON, tuple(suggestions))
     price = await book.price(model.id, checked.occurred_at)
     if price is None:
-        return Priced(model, None, None)
-    cost = cost_of(checked.tokens, prices_of(price), checked.report.cache_write_1h_tokens)
-    return Priced(model, price, cost)
+        return Priced(model, None, None, None, NO_PRICE_REASON)
+    prices = prices_of(price)
+    cost = cost_of(checked.tokens, prices, checked.report.cache_write_1h_tokens)
+    tier = prices.tier_for(checked.tokens.input_total)
+    return Priced(model, price, cost, tier.above_tokens if tier else None)
+
+
+# why a recorded call is unpriced (the UnpricedReason enum of the schema)
+UNKNOWN_MODEL_REASON = "UNKNOWN_MODEL"
+NO_PRICE_REASON = "NO_PRICE"
 
 
 @dataclass
 class Recorded:
     """The usage event of a report; `created` is False when its requestId was recorded
-    before (the first record is returned)."""
+    before (the first record is returned). `priced` says why a new event is unpriced."""
 
     event: models.AiUsageEvent
     created: bool = True
     wakeups: list[models.Event] = field(default_factory=list)
+    priced: Priced | None = None
 
 
 def usage_payload(event: models.AiUsageEvent) -> dict[str, Any]:
@@ -623,6 +721,7 @@ class DailyDelta:
     cache_read: int = 0
     cache_write: int = 0
     output: int = 0
+    reasoning: int = 0
     cost: Decimal = Decimal(0)
     latency_sum: int = 0
     latency_count: int = 0
@@ -635,6 +734,7 @@ class DailyDelta:
             -self.cache_read,
             -self.cache_write,
             -self.output,
+            -self.reasoning,
             -self.cost,
             -self.latency_sum,
             -self.latency_count,
@@ -661,6 +761,7 @@ def _daily_delta(event: models.AiUsageEvent) -> DailyDelta:
         cache_read=event.cache_read_tokens,
         cache_write=event.cache_write_tokens,
         output=event.output_tokens,
+        reasoning=event.reasoning_tokens,
         cost=event.cost_usd or Decimal(0),
         latency_sum=event.latency_ms or 0,
         latency_count=1 if event.latency_ms is not None else 0,
@@ -678,10 +779,12 @@ async def bump_daily(db: BaseDBAsyncClient, key: dict[str, Any], delta: DailyDel
         "cache_read_tokens": delta.cache_read,
         "cache_write_tokens": delta.cache_write,
         "output_tokens": delta.output,
+        "reasoning_tokens": delta.reasoning,
         "latency_sum_ms": delta.latency_sum,
         "latency_count": delta.latency_count,
-        "cost_pico": budgets.to_pico(delta.cost),
+        # the money sum split in two BIGINTs, so a row never overflows (models/usage.py)
     }
+    counters["cost_micro"], counters["cost_pico"] = budgets.split_pico(budgets.to_pico(delta.cost))
     for _ in range(3):
         updated = await (
             models.AiUsageDaily.filter(**key)
@@ -817,9 +920,12 @@ async def write_usage(
         cache_write_tokens=tokens.cache_write,
         cache_write_1h_tokens=report.cache_write_1h_tokens,
         output_tokens=tokens.output,
+        reasoning_tokens=tokens.reasoning,
         input_tokens_include_cache=report.input_tokens_include_cache
         if include_cache is None
         else include_cache,
+        output_tokens_include_reasoning=report.output_tokens_include_reasoning,
+        price_tier_above=priced.tier_above,
         latency_ms=report.latency_ms,
         request_id=checked.request_id,
         occurred_at=checked.occurred_at,
@@ -834,7 +940,11 @@ async def write_usage(
         cost=priced.cost,
         reservation_id=report.reservation_id,
         now=now,
+        usage_id=event.id,
     )
+    if charge.over_budget:
+        event.over_budget = True
+        await event.save(using_db=db, update_fields=["over_budget"])
     await bump_daily(db, _daily_key(event), _daily_delta(event))
     if bump_totals:
         await add_to_totals(
@@ -851,13 +961,62 @@ async def write_usage(
         conversation_id=conversation_id,
         payload=usage_payload(event),
     )
-    return Recorded(event=event, wakeups=[*charge.events, recorded])
+    return Recorded(event=event, wakeups=[*charge.events, recorded], priced=priced)
 
 
-async def existing_usage(workspace_id: UUID, request_id: str | None) -> models.AiUsageEvent | None:
-    if request_id is None:
+async def existing_usage(workspace_id: UUID, checked: CheckedReport) -> models.AiUsageEvent | None:
+    """The event already recorded under the report's requestId, if any. Like Stripe's
+    idempotency keys, the key stands for ONE call: reusing it with different numbers is a
+    Conflict naming requestId (and the first field that differs), never a silent answer
+    with the first record."""
+    if checked.request_id is None:
         return None
-    return await models.AiUsageEvent.get_or_none(workspace_id=workspace_id, request_id=request_id)
+    earlier = await models.AiUsageEvent.get_or_none(
+        workspace_id=workspace_id, request_id=checked.request_id
+    )
+    if earlier is not None:
+        differing = _first_difference(earlier, checked)
+        if differing is not None:
+            raise Conflict(
+                f"requestId {checked.request_id!r} was already recorded with a different "
+                f"{differing}; an idempotency key stands for one call: use a new requestId.",
+                field="requestId",
+            )
+    return earlier
+
+
+def _first_difference(event: models.AiUsageEvent, checked: CheckedReport) -> str | None:
+    """The first input field of the report that differs from the recorded event (the
+    fields a retry leaves out, occurredAt and the references filled in from others, are
+    compared only when given)."""
+    report, tokens = checked.report, checked.tokens
+    given: list[tuple[str, object, object]] = [
+        ("model", checked.model, event.reported_model),
+        ("operation", checked.operation, event.operation),
+        ("aiType", checked.ai_type, event.ai_type),
+        ("inputTokens", tokens.uncached_input, event.uncached_input_tokens),
+        ("cacheReadTokens", tokens.cache_read, event.cache_read_tokens),
+        ("cacheWriteTokens", tokens.cache_write, event.cache_write_tokens),
+        ("cacheWrite1hTokens", report.cache_write_1h_tokens, event.cache_write_1h_tokens),
+        ("outputTokens", tokens.output, event.output_tokens),
+        ("reasoningTokens", tokens.reasoning, event.reasoning_tokens),
+        ("latencyMs", report.latency_ms, event.latency_ms),
+    ]
+    optional: list[tuple[str, object, object]] = [
+        ("occurredAt", report.occurred_at and checked.occurred_at, event.occurred_at),
+        ("conversationId", report.conversation_id, event.conversation_id),
+        ("messageId", report.message_id, event.message_id),
+        ("contactId", report.contact_id, event.contact_id),
+        ("userId", report.user_id, event.user_id),
+        ("reservationId", report.reservation_id, event.reservation_id),
+    ]
+    for name, reported, recorded in given:
+        if reported != recorded:
+            return name
+    for name, reported, recorded in optional:
+        if reported is not None and reported != recorded:
+            return name
+    return None
 
 
 async def record_usage(
@@ -866,7 +1025,7 @@ async def record_usage(
     """Record one call (idempotent by requestId: the same id returns the first record, also
     under concurrent identical calls, through the unique (workspace, request_id))."""
     checked = check_report(report)
-    earlier = await existing_usage(workspace_id, checked.request_id)
+    earlier = await existing_usage(workspace_id, checked)
     if earlier is not None:
         return Recorded(event=earlier, created=False)
     conversation_id, contact_id, message_id = await _references(workspace_id, report)
@@ -884,7 +1043,7 @@ async def record_usage(
                 message_id=message_id,
             )
     except IntegrityError:
-        earlier = await existing_usage(workspace_id, checked.request_id)
+        earlier = await existing_usage(workspace_id, checked)
         if earlier is None:
             raise
         return Recorded(event=earlier, created=False)
@@ -895,9 +1054,10 @@ async def record_usage(
 async def record_usage_batch(
     *, workspace_id: UUID, reports: Sequence[UsageReport | DomainError]
 ) -> list[Recorded | DomainError]:
-    """Record up to MAX_BATCH calls, each on its own (one failing report stops none of the
-    others); results in input order. A report that failed to decode is passed in as its
-    error and comes back as it."""
+    """Record up to MAX_BATCH calls, each on its own transaction (one failing report stops
+    none of the others, whatever it fails with); results in input order. A report that
+    failed to decode is passed in as its error and comes back as it; an unexpected error
+    comes back as that report's `Unexpected` (logged with its cause)."""
     if len(reports) > MAX_BATCH:
         raise BadInput(f"At most {MAX_BATCH} events a batch.", field="events")
     results: list[Recorded | DomainError] = []
@@ -910,6 +1070,14 @@ async def record_usage_batch(
             results.append(await record_usage(workspace_id=workspace_id, report=report, book=book))
         except DomainError as error:
             results.append(error)
+        except Exception:
+            log.exception("recording usage %r of a batch failed", report.request_id)
+            results.append(
+                Unexpected(
+                    "This call could not be recorded (an internal error, logged); nothing "
+                    "of it was written: retry it with the same requestId."
+                )
+            )
     return results
 
 
@@ -934,7 +1102,7 @@ async def prepare_message_usage(
     checked = check_report(report)
     return (
         MessageUsageReport(checked, await price_report(workspace_id, checked), include_cache),
-        await existing_usage(workspace_id, checked.request_id),
+        await existing_usage(workspace_id, checked),
     )
 
 
@@ -962,15 +1130,18 @@ async def write_message_usage(
     )
 
 
-def hit_rate(event: models.AiUsageEvent) -> Decimal | None:
-    return cache_hit_rate(
-        TokenCounts(
-            event.uncached_input_tokens,
-            event.cache_read_tokens,
-            event.cache_write_tokens,
-            event.output_tokens,
-        )
+def tokens_of(event: models.AiUsageEvent) -> TokenCounts:
+    return TokenCounts(
+        event.uncached_input_tokens,
+        event.cache_read_tokens,
+        event.cache_write_tokens,
+        event.output_tokens,
+        event.reasoning_tokens,
     )
+
+
+def hit_rate(event: models.AiUsageEvent) -> Decimal | None:
+    return cache_hit_rate(tokens_of(event))
 
 
 # --- reservations -----------------------------------------------------------------------
@@ -990,8 +1161,10 @@ async def reserve_budget(
         ("maxInputTokens", max_input_tokens),
         ("maxOutputTokens", max_output_tokens),
     ):
-        if value < 0:
-            raise BadInput(f"{name} must not be negative.", field=name)
+        if not 0 <= value <= MAX_TOKENS_PER_KIND:
+            raise BadInput(
+                f"{name} must be between 0 and {MAX_TOKENS_PER_KIND:,} tokens.", field=name
+            )
     now = now or datetime.now(UTC)
     model = await resolve_model(workspace_id, model_name.strip())
     if model is None:
@@ -1036,14 +1209,11 @@ async def reprice_unpriced(*, workspace_id: UUID | None = None) -> Repriced:
         if model is None or price is None:
             result.still_unpriced += 1
             continue
-        tokens = TokenCounts(
-            event.uncached_input_tokens,
-            event.cache_read_tokens,
-            event.cache_write_tokens,
-            event.output_tokens,
-        )
-        cost = cost_of(tokens, prices_of(price), event.cache_write_1h_tokens)
-        wakeups = await _price_event(event, model, price, cost)
+        tokens = tokens_of(event)
+        prices = prices_of(price)
+        cost = cost_of(tokens, prices, event.cache_write_1h_tokens)
+        tier = prices.tier_for(tokens.input_total)
+        wakeups = await _price_event(event, model, price, cost, tier.above_tokens if tier else None)
         if wakeups is not None:
             result.priced += 1
             await events.publish(*wakeups)
@@ -1055,6 +1225,7 @@ async def _price_event(
     model: models.AiModel,
     price: models.AiModelPrice,
     cost: Decimal,
+    tier_above: int | None,
 ) -> list[models.Event] | None:
     old_key = _daily_key(event)
     async with in_transaction() as db:
@@ -1067,6 +1238,7 @@ async def _price_event(
                 model_key=model.key,
                 provider=model.provider,
                 price_id=price.id,
+                price_tier_above=tier_above,
                 cost_usd=cost,
                 cost_pico=budgets.to_pico(cost),
             )

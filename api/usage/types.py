@@ -2,11 +2,11 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
-from strawberry.types.scalar import ScalarDefinition
 
 import models
 from api.core import errors
@@ -21,7 +21,7 @@ from api.core.error_types import (
 )
 from api.core.ids import encode_id
 from api.core.nodes import ModelNode
-from api.core.scalars import LONG, Long
+from api.core.scalars import Long
 from api.core.validation import MAX_SEARCH, column, limit
 from api.tenancy.types import User
 from api.usage import analytics, budgets, service
@@ -32,6 +32,7 @@ from api.usage.loaders import (
     AliasesByModelLoader,
     CurrentPriceByModelLoader,
 )
+from api.usage.pricing import PriceTier
 from models.usage import GLOBAL_SCOPE, BudgetMode, ReservationStatus
 
 if TYPE_CHECKING:
@@ -45,6 +46,25 @@ AiBudgetMode = strawberry.enum(
 AiBudgetReservationStatus = strawberry.enum(
     ReservationStatus, description="Where a budget reservation stands."
 )
+
+
+@strawberry.type(
+    description="Long-context prices: in force for a call whose prompt (every input token: "
+    "uncached, cache reads and cache writes) has more than aboveTokens tokens; then every "
+    "token of the call is billed at these prices (a null price: the base price of that kind)."
+)
+class AiModelPriceTier:
+    above_tokens: int = strawberry.field(description="The prompt size it applies above.")
+    input_per_mtok: Decimal | None = strawberry.field(description="Uncached input tokens.")
+    output_per_mtok: Decimal | None = strawberry.field(description="Output tokens.")
+    cache_read_per_mtok: Decimal | None = strawberry.field(description="Cache reads.")
+    cache_write_per_mtok: Decimal | None = strawberry.field(description="Cache writes.")
+    cache_write_1h_per_mtok: Decimal | None = strawberry.field(description="1-hour cache writes.")
+    reasoning_per_mtok: Decimal | None = strawberry.field(description="Reasoning tokens.")
+
+    @classmethod
+    def from_tier(cls, tier: PriceTier) -> "AiModelPriceTier":
+        return cls(above_tokens=tier.above_tokens, **tier.prices())
 
 
 @strawberry.type(description="One version of a model's prices, in USD per million tokens.")
@@ -64,6 +84,12 @@ class AiModelPrice:
     cache_write_1h_per_mtok: Decimal | None = strawberry.field(
         description="Tokens written to the 1-hour cache (null: the cache-write price)."
     )
+    reasoning_per_mtok: Decimal | None = strawberry.field(
+        description="Reasoning (thinking) tokens (null: the output price)."
+    )
+    tiers: list[AiModelPriceTier] = strawberry.field(
+        description="Long-context tiers by ascending threshold (empty: one price for all)."
+    )
     workspace_override: bool = strawberry.field(
         description="True for your workspace's negotiated rate, false for the list price."
     )
@@ -79,6 +105,8 @@ class AiModelPrice:
             cache_read_per_mtok=row.cache_read_per_mtok,
             cache_write_per_mtok=row.cache_write_per_mtok,
             cache_write_1h_per_mtok=row.cache_write_1h_per_mtok,
+            reasoning_per_mtok=row.reasoning_per_mtok,
+            tiers=[AiModelPriceTier.from_tier(t) for t in service.tiers_of(row.tiers or [])],
             workspace_override=row.workspace_id is not None,
             source=row.source,
         )
@@ -150,11 +178,31 @@ class AiUsageEvent(ModelNode):
     cache_write_1h_tokens: int = strawberry.field(
         description="The part of cacheWriteTokens written with a 1-hour TTL."
     )
-    output_tokens: int = strawberry.field(description="Output tokens (reasoning included).")
-    total_tokens: int = strawberry.field(description="All tokens: input of each kind and output.")
+    output_tokens: int = strawberry.field(
+        description="Visible output tokens (reasoning apart, in reasoningTokens)."
+    )
+    reasoning_tokens: int = strawberry.field(
+        description="Reasoning (thinking) tokens, billed at the reasoning or output price."
+    )
+    total_tokens: Long = strawberry.field(
+        description="All tokens: input of each kind, output and reasoning."
+    )
     input_tokens_include_cache: bool = strawberry.field(
         description="The convention of the report: true when its inputTokens included the "
         "cached tokens (OpenAI style)."
+    )
+    output_tokens_include_reasoning: bool = strawberry.field(
+        description="The convention of the report: true when its outputTokens included the "
+        "reasoning tokens (OpenAI, Anthropic), false when beside it (Gemini)."
+    )
+    price_tier_above_tokens: int | None = strawberry.field(
+        description="The long-context tier it was priced at (its threshold; null: the base "
+        "prices, or unpriced)."
+    )
+    over_budget: bool = strawberry.field(
+        description="Recorded past the workspace's HARD monthly budget (the call was made "
+        "without a covering reservation): later reservations fail until the budget is "
+        "raised or the month ends."
     )
     cost_usd: Decimal | None = strawberry.field(
         description="Exact cost in USD (12 decimal places); null while unpriced."
@@ -229,8 +277,12 @@ class AiUsageEvent(ModelNode):
             cache_write_tokens=row.cache_write_tokens,
             cache_write_1h_tokens=row.cache_write_1h_tokens,
             output_tokens=row.output_tokens,
-            total_tokens=row.total_tokens,
+            reasoning_tokens=row.reasoning_tokens,
+            total_tokens=Long(row.total_tokens),
             input_tokens_include_cache=row.input_tokens_include_cache,
+            output_tokens_include_reasoning=row.output_tokens_include_reasoning,
+            price_tier_above_tokens=row.price_tier_above,
+            over_budget=row.over_budget,
             cost_usd=row.cost_usd,
             cache_hit_rate=service.hit_rate(row),
             latency_ms=row.latency_ms,
@@ -339,17 +391,31 @@ class RecordAiUsageInput:
         description="The bot role: MOUTH …",
         metadata=column(models.AiUsageEvent, "ai_type"),
     )
-    input_tokens: int = strawberry.field(default=0, description="Input tokens as reported.")
+    input_tokens: int = strawberry.field(
+        default=0, description="Input tokens as reported (each count at most 100,000,000)."
+    )
     output_tokens: int = strawberry.field(default=0, description="Output tokens.")
     cache_read_tokens: int = strawberry.field(default=0, description="Cache-read tokens.")
     cache_write_tokens: int = strawberry.field(default=0, description="Cache-write tokens.")
     cache_write_1h_tokens: int = strawberry.field(
         default=0, description="The part of cacheWriteTokens written with a 1-hour TTL."
     )
+    reasoning_tokens: int = strawberry.field(
+        default=0,
+        description="Reasoning (thinking) tokens: OpenAI reasoning_tokens, Gemini "
+        "thoughtsTokenCount, Anthropic thinking.",
+    )
+    output_tokens_include_reasoning: bool = strawberry.field(
+        default=True,
+        description="True when outputTokens includes reasoningTokens (OpenAI "
+        "completion_tokens, Anthropic output_tokens); false when they are reported beside "
+        "it (Gemini candidatesTokenCount).",
+    )
     latency_ms: int | None = strawberry.field(default=None, description="How long it took.")
     request_id: str | None = strawberry.field(
         default=None,
-        description="Idempotency key: the same id is recorded once.",
+        description="Idempotency key: the same id with the same numbers is recorded once; "
+        "with different numbers it is a CONFLICT.",
         metadata=column(models.AiUsageEvent, "request_id"),
     )
     occurred_at: datetime | None = strawberry.field(
@@ -416,6 +482,30 @@ class AiModelPricesInput:
     cache_write_1h_per_mtok: Decimal | None = strawberry.field(
         default=None, description="1-hour cache writes (null: the cache-write price)."
     )
+    reasoning_per_mtok: Decimal | None = strawberry.field(
+        default=None, description="Reasoning tokens (null: the output price)."
+    )
+    tiers: list["AiModelPriceTierInput"] = strawberry.field(
+        default_factory=list,
+        description="Long-context tiers (prompt above a threshold: other prices).",
+    )
+
+
+@strawberry.input(description="Prices for prompts above a threshold (null: the base price).")
+class AiModelPriceTierInput:
+    above_tokens: int = strawberry.field(description="Prompts with more input tokens than this.")
+    input_per_mtok: Decimal | None = strawberry.field(default=None, description="Input.")
+    output_per_mtok: Decimal | None = strawberry.field(default=None, description="Output.")
+    cache_read_per_mtok: Decimal | None = strawberry.field(default=None, description="Cache reads.")
+    cache_write_per_mtok: Decimal | None = strawberry.field(
+        default=None, description="Cache writes."
+    )
+    cache_write_1h_per_mtok: Decimal | None = strawberry.field(
+        default=None, description="1-hour cache writes."
+    )
+    reasoning_per_mtok: Decimal | None = strawberry.field(
+        default=None, description="Reasoning tokens."
+    )
 
 
 @strawberry.input(description="Add your workspace's own model (self-hosted, fine-tuned …).")
@@ -461,16 +551,57 @@ class SetAiModelPriceInput:
 # --- payloads and results -------------------------------------------------------------------
 
 
+@strawberry.enum(description="Why a recorded call has no cost yet.")
+class UnpricedReason(Enum):
+    UNKNOWN_MODEL = "UNKNOWN_MODEL"
+    NO_PRICE = "NO_PRICE"
+
+
 @strawberry.type(description="The recorded call.")
 class RecordAiUsagePayload:
     usage: AiUsageEvent = strawberry.field(description="The usage event.")
     created: bool = strawberry.field(
         description="False when its requestId was recorded before (the first record)."
     )
+    unpriced_reason: UnpricedReason | None = strawberry.field(
+        default=None,
+        description="Why it is unpriced: UNKNOWN_MODEL (no model of the catalog or your "
+        "workspace has this id or alias: see suggestedModels) or NO_PRICE (the model has "
+        "no price in force at occurredAt); null when priced. It is priced later by "
+        "`parley pricing reprice` or addAiModel / setAiModelPrice.",
+    )
+    suggested_models: list[str] = strawberry.field(
+        default_factory=list,
+        description="UNKNOWN_MODEL: the closest known model ids and aliases, best first.",
+    )
+
+    @classmethod
+    def from_recorded(cls, recorded: service.Recorded) -> "RecordAiUsagePayload":
+        priced = recorded.priced
+        reason = priced.unpriced_reason if priced and recorded.created else None
+        return cls(
+            usage=AiUsageEvent.from_model(recorded.event),
+            created=recorded.created,
+            unpriced_reason=UnpricedReason(reason) if reason else None,
+            suggested_models=list(priced.suggestions) if priced and reason else [],
+        )
+
+
+@strawberry.type(
+    description="An unexpected failure of this call of a batch; nothing of it was written "
+    "(retry it with the same requestId)."
+)
+class UsageNotRecordedError(Error):
+    pass
 
 
 RecordAiUsageResult = Annotated[
-    RecordAiUsagePayload | ValidationError | NotFoundError | ConflictError | QuotaExceededError,
+    RecordAiUsagePayload
+    | ValidationError
+    | NotFoundError
+    | ConflictError
+    | QuotaExceededError
+    | UsageNotRecordedError,
     strawberry.union("RecordAiUsageResult", description="The usage event, or why not."),
 ]
 
@@ -556,6 +687,7 @@ ERROR_TYPES: dict[type[errors.DomainError], type[Error]] = {
     errors.NotFound: NotFoundError,
     errors.Conflict: ConflictError,
     errors.QuotaExceeded: QuotaExceededError,
+    errors.Unexpected: UsageNotRecordedError,
 }
 
 
@@ -569,7 +701,6 @@ def error_of(exception: errors.DomainError) -> Any:
 
 # --- analytics ------------------------------------------------------------------------------
 
-USAGE_SCALARS: dict[object, ScalarDefinition] = {Long: LONG}
 
 UsageDimension = strawberry.enum(
     analytics.Dimension,
@@ -598,12 +729,17 @@ class UsageTotals:
     input_tokens: Long = strawberry.field(
         description="Uncached input tokens only: cache reads and writes are counted apart."
     )
-    output_tokens: Long = strawberry.field(description="Output tokens (reasoning included).")
+    output_tokens: Long = strawberry.field(
+        description="Visible output tokens (reasoning apart, in reasoningTokens)."
+    )
+    reasoning_tokens: Long = strawberry.field(description="Reasoning (thinking) tokens.")
     cache_read_tokens: Long = strawberry.field(description="Input tokens read from the cache.")
     cache_write_tokens: Long = strawberry.field(
         description="Input tokens written to the cache (all TTLs)."
     )
-    total_tokens: Long = strawberry.field(description="All tokens: input of each kind and output.")
+    total_tokens: Long = strawberry.field(
+        description="All tokens: input of each kind, output and reasoning."
+    )
     cost_usd: Decimal = strawberry.field(description="Exact cost in USD of the priced calls.")
     cache_hit_rate: Decimal | None = strawberry.field(
         description="cacheRead / (input + cacheRead + cacheWrite); null without input tokens."
@@ -640,6 +776,7 @@ class UsageTotals:
             unpriced_requests=Long(totals.unpriced_requests),
             input_tokens=Long(totals.uncached_input_tokens),
             output_tokens=Long(totals.output_tokens),
+            reasoning_tokens=Long(totals.reasoning_tokens),
             cache_read_tokens=Long(totals.cache_read_tokens),
             cache_write_tokens=Long(totals.cache_write_tokens),
             total_tokens=Long(totals.total_tokens),

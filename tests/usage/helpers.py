@@ -11,7 +11,8 @@ SEA_LION = "gemma-sea-lion-v4-27b-it"  # self-hosted: $0
 
 USAGE_FIELDS = """
   id model modelId priced operation aiType uncachedInputTokens cacheReadTokens
-  cacheWriteTokens cacheWrite1hTokens outputTokens totalTokens inputTokensIncludeCache
+  cacheWriteTokens cacheWrite1hTokens outputTokens reasoningTokens totalTokens
+  inputTokensIncludeCache outputTokensIncludeReasoning priceTierAboveTokens overBudget
   costUsd cacheHitRate latencyMs requestId occurredAt reservationId
   priceVersion { id effectiveFrom inputPerMtok workspaceOverride }
 """
@@ -21,7 +22,7 @@ RECORD = (
 mutation Record($input: RecordAiUsageInput!) {
   recordAiUsage(input: $input) {
     __typename
-    ... on RecordAiUsagePayload { created usage {"""
+    ... on RecordAiUsagePayload { created unpricedReason suggestedModels usage {"""
     + USAGE_FIELDS
     + """} }
     ... on Error { code field message }

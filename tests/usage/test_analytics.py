@@ -351,8 +351,8 @@ async def test_the_rollup_holds_exact_integer_costs(tenant: Tenant) -> None:
         expected = int(event.cost_usd.scaleb(12)) if event.cost_usd is not None else None
         assert event.cost_pico == expected
     daily = await models.AiUsageDaily.filter(workspace_id=tenant.id, model_key=HAIKU_3).get()
-    assert daily.cost_pico == sum(e.cost_pico or 0 for e in events)
-    assert Decimal(daily.cost_pico).scaleb(-12) == daily.cost_usd
+    assert daily.cost_total_pico == sum(e.cost_pico or 0 for e in events)
+    assert Decimal(daily.cost_total_pico).scaleb(-12) == daily.cost_usd
 
 
 async def test_repricing_moves_the_integer_cost_too(tenant: Tenant) -> None:
@@ -380,7 +380,11 @@ async def test_repricing_moves_the_integer_cost_too(tenant: Tenant) -> None:
     event = await models.AiUsageEvent.get(id=event.id)
     assert event.cost_pico == 2 * 10**12
     daily = await models.AiUsageDaily.filter(workspace_id=tenant.id).get()
-    assert (daily.cost_pico, daily.unpriced_requests, daily.provider) == (2 * 10**12, 0, "self")
+    assert (daily.cost_total_pico, daily.unpriced_requests, daily.provider) == (
+        2 * 10**12,
+        0,
+        "self",
+    )
 
 
 async def test_bad_ranges_are_refused_naming_the_field(
@@ -558,9 +562,9 @@ async def test_analytics_see_only_their_own_workspace(
 async def test_the_migration_backfills_the_integer_costs(tenant: Tenant) -> None:
     # given recorded calls whose integer costs are missing (as before the migration)
     world = await random_world(tenant, count=40, seed_value=3)
-    daily_before = {row.id: row.cost_pico for row in await models.AiUsageDaily.all()}
+    daily_before = {row.id: row.cost_total_pico for row in await models.AiUsageDaily.all()}
     await models.AiUsageEvent.all().update(cost_pico=None)
-    await models.AiUsageDaily.all().update(cost_pico=0)
+    await models.AiUsageDaily.all().update(cost_pico=0, cost_micro=0)  # cost_micro came later
     # when the backfill of migration 3 runs
     path = next((db.MIGRATIONS_DIR / db.APP).glob("3_*_usage_analytics.py"))
     namespace: dict[str, Any] = {}
@@ -572,4 +576,4 @@ async def test_the_migration_backfills_the_integer_costs(tenant: Tenant) -> None
     for event in world.events:
         row = await models.AiUsageEvent.get(id=event.id)
         assert row.cost_pico == (int(row.cost_usd.scaleb(12)) if row.cost_usd is not None else None)
-    assert {row.id: row.cost_pico for row in await models.AiUsageDaily.all()} == daily_before
+    assert {row.id: row.cost_total_pico for row in await models.AiUsageDaily.all()} == daily_before

@@ -124,20 +124,45 @@ async def test_hard_budget_reserves_settles_and_releases(
     assert again["__typename"] == "ReserveAiBudgetPayload"
 
 
-async def test_hard_budget_refuses_unreserved_usage_that_would_overshoot(
+async def test_a_call_made_past_a_hard_budget_is_recorded_over_budget_and_blocks_reserving(
     client: GraphQLClient, agent: GraphQLClient, tenant: Tenant
 ) -> None:
     # given a HARD budget of $0.0015: one example call ($0.000995) fits, two do not
     await set_budget(client, tenant, "0.0015", "HARD")
-    assert (await record(agent, **haiku_call()))["__typename"] == "RecordAiUsagePayload"
+    first = await record(agent, **haiku_call())
+    assert (first["__typename"], first["usage"]["overBudget"]) == ("RecordAiUsagePayload", False)
 
-    # when a second call is recorded without a reservation
+    # when a second call, made without a reservation, is recorded
     result = await record(agent, **haiku_call())
 
-    # then it is refused, and nothing of it is written
-    assert (result["__typename"], result["code"]) == ("QuotaExceededError", "QUOTA_EXCEEDED")
-    assert len(await usage_rows(tenant.id)) == 1
-    assert money((await agent.data(BUDGET))["aiBudget"]["spentUsd"]) == Decimal("0.000995")
+    # then it is recorded (the money was spent), marked over budget, and counted
+    assert (result["__typename"], result["usage"]["overBudget"]) == ("RecordAiUsagePayload", True)
+    assert len(await usage_rows(tenant.id)) == 2
+    budget = (await agent.data(BUDGET))["aiBudget"]
+    assert money(budget["spentUsd"]) == Decimal("0.001990")
+    assert money(budget["remainingUsd"]) == 0
+    # and announced on the event stream, naming the call and the overshoot
+    exceeded = await models.Event.filter(workspace_id=tenant.id, type="budget.exceeded")
+    assert [e.payload["usageId"] for e in exceeded] == [str((await usage_rows(tenant.id))[1].id)]
+    assert Decimal(exceeded[0].payload["overByUsd"]) == Decimal("0.00049")
+    # and the next call may not start: reserving fails until the budget is raised
+    refused = (await agent.data(RESERVE, {"input": RESERVE_HAIKU}))["reserveAiBudget"]
+    assert (refused["__typename"], refused["code"]) == ("QuotaExceededError", "QUOTA_EXCEEDED")
+    await set_budget(client, tenant, "1", "HARD")
+    granted = (await agent.data(RESERVE, {"input": RESERVE_HAIKU}))["reserveAiBudget"]
+    assert granted["__typename"] == "ReserveAiBudgetPayload"
+
+
+async def test_a_call_within_a_soft_budget_or_none_is_never_over_budget(
+    client: GraphQLClient, agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # given a SOFT budget far exceeded
+    await set_budget(client, tenant, "0.0001", "SOFT")
+    # when calls are recorded past it
+    results = [await record(agent, **haiku_call()) for _ in range(2)]
+    # then they are recorded and not marked (SOFT budgets only announce thresholds)
+    assert [r["usage"]["overBudget"] for r in results] == [False, False]
+    assert not await models.Event.filter(workspace_id=tenant.id, type="budget.exceeded")
 
 
 async def test_a_free_model_is_never_blocked(
@@ -145,7 +170,8 @@ async def test_a_free_model_is_never_blocked(
 ) -> None:
     # given an exhausted HARD budget of 0
     await set_budget(client, tenant, "0", "HARD")
-    assert (await record(agent, **haiku_call()))["__typename"] == "QuotaExceededError"
+    refused = (await agent.data(RESERVE, {"input": RESERVE_HAIKU}))["reserveAiBudget"]
+    assert refused["__typename"] == "QuotaExceededError"
 
     # when a free (self-hosted) model is reserved and recorded
     reserved = (

@@ -332,7 +332,9 @@ async def main():
     for key in ("claude-haiku-4-5-20251001", "gpt-4o", "gpt-4o-mini"):
         model = await service.resolve_model(anyone, key)
         price = await service.price_at(anyone, model.id, datetime.now(UTC))
-        values = service.price_values(service.prices_of(price)).values()
+        p = service.prices_of(price)
+        values = [p.input_per_mtok, p.output_per_mtok, p.cache_read_per_mtok,
+                  p.cache_write_per_mtok, p.cache_write_1h_per_mtok]
         out[key] = [None if v is None else str(v) for v in values]
     await Tortoise.close_connections()
     print(json.dumps(out))

@@ -156,14 +156,34 @@ async def test_same_request_id_is_recorded_once(agent: GraphQLClient, tenant: Te
     # given a recorded call
     first = await record(agent, **haiku_call(requestId="call-42"))
 
-    # when a retry sends the same request id (even with other numbers)
-    again = await record(agent, **haiku_call(requestId="call-42", outputTokens=9999))
+    # when a retry sends the same request id with the same numbers
+    again = await record(agent, **haiku_call(requestId="call-42"))
 
     # then the first record comes back, and only one row exists
     assert first["created"] is True
     assert again["created"] is False
     assert again["usage"] == first["usage"]
     assert len(await usage_rows(tenant.id)) == 1
+
+
+async def test_a_request_id_reused_with_other_numbers_is_a_conflict(
+    agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # given a recorded call
+    first = await record(agent, **haiku_call(requestId="call-42"))
+
+    # when the same request id comes with other numbers (a bug, or two calls under one key)
+    other = await record(agent, **haiku_call(requestId="call-42", outputTokens=9999))
+
+    # then it is a CONFLICT naming requestId and the field that differs, nothing is written
+    assert (other["__typename"], other["code"], other["field"]) == (
+        "ConflictError",
+        "CONFLICT",
+        "requestId",
+    )
+    assert "outputTokens" in other["message"]
+    assert first["created"] is True
+    assert [r.output_tokens for r in await usage_rows(tenant.id)] == [500]
 
 
 async def test_concurrent_identical_calls_are_recorded_once(
