@@ -2,17 +2,19 @@
 to PARLEY_LOG_MAX_VALUE_CHARS, and the cause stays readable."""
 
 import logging
+import uuid
 
 import pytest
 
+from api.core.ids import encode_id
 from api.inbox import service as inbox
 from api.settings import Settings
 from models.enums import Role
 from tests.conftest import Tenant
 from tests.graphql import GraphQLClient
 
-SEARCH = """query($search: String) { contacts(first: 5, filter: {search: $search}) {
-  edges { node { id } } } }"""
+SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) {
+  __typename } }"""
 
 
 async def test_an_unexpected_error_quoting_a_huge_input_is_logged_cut(
@@ -23,15 +25,19 @@ async def test_an_unexpected_error_quoting_a_huge_input_is_logged_cut(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given a failure whose message quotes the input, twice (a chained exception)
-    async def explode(*, search: str, **_: object) -> None:
+    async def explode(*, content: str, **_: object) -> None:
         try:
-            raise ValueError(f"cannot search for {search!r}")
+            raise ValueError(f"cannot send {content!r}")
         except ValueError as error:
-            raise RuntimeError(f"search {search!r} failed") from error
+            raise RuntimeError(f"sending {content!r} failed") from error
 
-    monkeypatch.setattr(inbox, "list_contacts", explode)
-    # when a client searches for 900 KB of text
-    body = await client.as_(tenant.keys[Role.VIEWER]).execute(SEARCH, {"search": "x" * 900_000})
+    monkeypatch.setattr(inbox, "send_message", explode)
+    # when a client sends the longest message there may be (30,000 characters)
+    content = "x" * 30_000
+    conversation_id = encode_id("Conversation", uuid.uuid4())
+    body = await client.as_(tenant.keys[Role.AGENT]).execute(
+        SEND, {"input": {"conversationId": conversation_id, "role": "AGENT", "content": content}}
+    )
     # then the client gets the masked error
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     # and the log line, traceback included, is cut to the limit but still names the cause
@@ -39,10 +45,10 @@ async def test_an_unexpected_error_quoting_a_huge_input_is_logged_cut(
     written = caplog.handler.format(record)
     limit = settings.log_max_value_chars
     assert len(written) < 2 * limit + 200
-    assert "ValueError: cannot search for 'xxx" in written
+    assert "ValueError: cannot send 'xxx" in written
     assert "characters cut]" in written
     # and the exception itself is kept on the record, whole
-    assert record.exc_info is not None and len(str(record.exc_info[1])) > 900_000
+    assert record.exc_info is not None and len(str(record.exc_info[1])) > 30_000
 
 
 async def test_any_logger_is_cut_also_with_arguments(

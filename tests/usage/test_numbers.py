@@ -203,7 +203,7 @@ async def test_prices_above_the_maximum_are_refused_naming_the_field(
     too_dear = [
         ({"inputPerMtok": "10000.01", "outputPerMtok": "1"}, "inputPerMtok"),
         (
-            {"inputPerMtok": "1", "outputPerMtok": "1", "reasoningPerMtok": "1e7"},
+            {"inputPerMtok": "1", "outputPerMtok": "1", "reasoningPerMtok": "10000000"},
             "reasoningPerMtok",
         ),
         (
