@@ -19,7 +19,7 @@ from models.enums import (
 from models.tenancy import User
 
 # USD with 12 decimal places: per-call LLM costs are fractions of a cent
-COST_MAX_DIGITS, COST_DECIMAL_PLACES = 24, 12
+COST_MAX_DIGITS, COST_DECIMAL_PLACES = 38, 12
 
 
 # A lead or customer; phone and e-mail are each unique within the workspace.

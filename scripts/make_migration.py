@@ -18,6 +18,7 @@ import tempfile
 import uuid
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from aerich import Command
 from tortoise import Tortoise
@@ -95,6 +96,27 @@ async def _generate(database_url: str, name: str, workdir: Path) -> Path | None:
     return new[0] if new else None
 
 
+def _allow_decimal_precision_changes_on_sqlite() -> None:
+    """SQLite stores every DecimalField as VARCHAR(40) whatever its digits, so widening a
+    decimal changes nothing there; aerich refuses any column change on SQLite, so this one
+    is let through as no SQL. Every other column change on SQLite is still refused."""
+    from aerich.ddl.sqlite import SqliteDDL
+
+    refuse = SqliteDDL.modify_column
+
+    def modify_column(self: SqliteDDL, model: Any, field_describe: dict, is_pk: bool = True) -> str:
+        if field_describe.get("field_type") == "DecimalField":
+            return ""
+        return refuse(self, model, field_describe, is_pk)
+
+    SqliteDDL.modify_column = modify_column  # type: ignore[method-assign]
+
+
+def _without_empty_statements(sql: str) -> str:
+    """The SQL without the bare `;` lines left by changes that need no SQL on SQLite."""
+    return "\n".join(line for line in sql.strip().splitlines() if line.strip() != ";")
+
+
 def _generate_in_subprocess(database_url: str, name: str, workdir: Path) -> Path | None:
     """Tortoise binds model classes to one dialect per process: one process per dialect."""
     out = (
@@ -131,9 +153,9 @@ async def main(name: str, postgres_admin_url: str) -> None:
             sqlite_m, postgres_m = _load(sqlite_file), _load(postgres_file)
             text = TEMPLATE.format(
                 title=sqlite_file.stem,
-                sqlite_up=(await sqlite_m.upgrade(None)).strip(),
+                sqlite_up=_without_empty_statements(await sqlite_m.upgrade(None)),
                 postgres_up=(await postgres_m.upgrade(None)).strip(),
-                sqlite_down=(await sqlite_m.downgrade(None)).strip(),
+                sqlite_down=_without_empty_statements(await sqlite_m.downgrade(None)),
                 postgres_down=(await postgres_m.downgrade(None)).strip(),
                 models_state=postgres_file.read_text()
                 .split("MODELS_STATE = (", 1)[1]
@@ -158,6 +180,7 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     if args.one:
+        _allow_decimal_precision_changes_on_sqlite()
         generated = asyncio.run(_generate(args.one[0], args.name, Path(args.one[1])))
         print(generated or "-")
     else:

@@ -21,6 +21,7 @@ from tests.graphql import GraphQLClient
 from tests.inbox import seed
 from tests.usage.helpers import (
     BUDGET,
+    RECORD,
     RECORD_BATCH,
     RESERVE,
     SEA_LION,
@@ -266,6 +267,32 @@ async def test_money_sums_stay_exact_past_the_range_of_a_64_bit_integer(
         )
     stored = await models.Conversation.get(id=conversation.id)
     assert stored.total_cost == expected
+
+
+async def test_conversation_and_contact_totals_stay_exact_past_a_trillion_dollars(
+    client: GraphQLClient, agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # given a conversation (and its contact) that has already cost $999,999,999,999
+    await add_model(client, tenant, DEAR, **DEAR_PRICES)
+    conversation = await seed.conversation(tenant)
+    so_far = Decimal("999999999999.000000000001")
+    await models.Conversation.filter(id=conversation.id).update(total_cost=so_far)
+    await models.Contact.filter(id=conversation.contact_id).update(total_cost=so_far)
+    # when one of the largest calls ($2,000,000) is recorded in it
+    call = {
+        "model": DEAR,
+        "operation": "reply",
+        "inputTokens": MAX_TOKENS,
+        "outputTokens": MAX_TOKENS,
+        "inputTokensIncludeCache": False,
+        "conversationId": seed.gid("Conversation", conversation.id),
+    }
+    result = (await agent.data(RECORD, {"input": call}))["recordAiUsage"]
+    assert result["__typename"] == "RecordAiUsagePayload", result
+    # then both totals hold the exact sum, beyond the 12 digits before the point
+    expected = so_far + Decimal(2_000_000)
+    assert (await models.Conversation.get(id=conversation.id)).total_cost == expected
+    assert (await models.Contact.get(id=conversation.contact_id)).total_cost == expected
 
 
 async def test_an_unexpected_failure_of_one_event_is_that_events_error_only(
