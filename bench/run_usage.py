@@ -489,7 +489,7 @@ async def check_ingest(database_url: str, workspace_id: str, expected: int) -> l
                    coalesce(sum(cache_write_tokens), 0) AS cache_write,
                    coalesce(sum(output_tokens), 0) AS output,
                    coalesce(sum(cost_usd), 0) AS cost_usd,
-                   coalesce(sum({pico}), 0)::bigint AS cost_pico,
+                   coalesce(sum({pico}), 0)::numeric AS cost_pico,
                    count(*) FILTER (WHERE cost_usd IS NOT NULL
                                     AND {pico} <> (cost_usd * 1000000000000)::bigint) AS pico_off
                FROM ai_usage_event WHERE workspace_id = $1""",
@@ -517,14 +517,22 @@ async def check_ingest(database_url: str, workspace_id: str, expected: int) -> l
                     f"{events['pico_off']} events differ",
                 )
             )
-        daily_pico = "sum(cost_pico)" if has_pico else "sum((cost_usd * 1000000000000)::bigint)"
+        has_micro = await conn.fetchval(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'ai_usage_daily' AND column_name = 'cost_micro'"
+        )
+        # counters that grow are whole micro-USD plus the pico-USD remainder, when split
+        micro = "sum(cost_micro)::numeric * 1000000 + " if has_micro else ""
+        daily_pico = (
+            f"{micro}sum(cost_pico)" if has_pico else "sum((cost_usd * 1000000000000)::bigint)"
+        )
         daily = await conn.fetchrow(
             f"""SELECT coalesce(sum(requests), 0) AS n, coalesce(sum(uncached_input_tokens), 0)
                    AS uncached, coalesce(sum(cache_read_tokens), 0) AS cache_read,
                    coalesce(sum(cache_write_tokens), 0) AS cache_write,
                    coalesce(sum(output_tokens), 0) AS output,
                    coalesce(sum(cost_usd), 0) AS cost_usd,
-                   coalesce({daily_pico}, 0)::bigint AS cost_pico
+                   coalesce({daily_pico}, 0)::numeric AS cost_pico
                FROM ai_usage_daily WHERE workspace_id = $1""",
             ws,
         )
@@ -539,8 +547,9 @@ async def check_ingest(database_url: str, workspace_id: str, expected: int) -> l
                 else "; ".join(f"{n}: rollup {daily[n]} vs events {events[n]}" for n in differing),
             )
         )
+        spent_micro = "sum(spent_micro)::numeric * 1000000 + " if has_micro else ""
         spent = await conn.fetchval(
-            "SELECT coalesce(sum(spent_pico), 0)::bigint FROM ai_budget_period "
+            f"SELECT coalesce({spent_micro}sum(spent_pico), 0)::numeric FROM ai_budget_period "
             "WHERE workspace_id = $1",
             ws,
         )
