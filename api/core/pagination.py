@@ -1,7 +1,9 @@
 """Keyset pagination: opaque cursors that encode the sort key of a row, never an offset.
 
 A page query is `WHERE <after the cursor> ORDER BY <sort key> LIMIT n + 1` on an index,
-so page 500 costs what page 1 costs and rows inserted meanwhile don't shift pages.
+so page 500 costs what page 1 costs and rows inserted meanwhile don't shift pages. A
+cursor names its list (`CursorFormat`), so one list's cursor is refused by another.
+The GraphQL side (the arguments, the cap, the connection) is api/core/connections.py.
 """
 
 import base64

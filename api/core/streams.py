@@ -22,7 +22,6 @@ from broadcaster import Event as BroadcastEvent
 
 from api.core import events
 from api.core.broadcast import ParleyBroadcast, Resync
-from api.core.events import workspace_channel
 from api.core.pagination import CursorFormat
 
 T = TypeVar("T")
@@ -128,7 +127,7 @@ async def follow(
 ) -> AsyncIterator[T]:
     """Items of `stream` after the position `start()` gives (called once subscribed), in
     the caller's workspace; the context's loaders are reset before each item."""
-    channel = workspace_channel(context.workspace_id)
+    channel = events.workspace_channel(context.workspace_id)
     async with context.live_broadcast.subscribe(channel) as subscriber:
         follower = Follower(stream, await start())
         async for item in follower.catch_up():
