@@ -78,12 +78,12 @@ def global_id(type_name: str, key: UUID) -> str:
 
 
 def encode_cursor(last_activity_at: datetime, key: UUID) -> str:
-    raw = _json([last_activity_at.isoformat(), str(key)])
+    raw = _json(["conversations", last_activity_at.isoformat(), str(key)])
     return base64.urlsafe_b64encode(raw).decode()
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    at, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    _, at, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     return datetime.fromisoformat(at), UUID(key)
 
 

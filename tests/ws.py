@@ -130,14 +130,14 @@ async def server_socket(
 async def event_cursor(workspace_id: UUID) -> str:
     """The cursor of the workspace's newest event: subscribing `after` it receives
     everything committed from now on, however long the subscription takes to start."""
-    from api.inbox.subscriptions import BY_EVENT_SEQ
+    from api.core.events import EVENT_CURSORS
 
     workspace = await models.Workspace.get(id=workspace_id)
-    return BY_EVENT_SEQ.encode_values([workspace.last_event_seq])
+    return EVENT_CURSORS.encode([workspace.last_event_seq])
 
 
 def message_cursor(seq: int = 0) -> str:
     """The cursor of message `seq` of a conversation (0: before the first)."""
-    from api.inbox.service import BY_SEQ
+    from api.inbox.service import MESSAGE_CURSORS
 
-    return BY_SEQ.encode_values([seq])
+    return MESSAGE_CURSORS.encode([seq])

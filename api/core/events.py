@@ -21,8 +21,13 @@ from tortoise.transactions import in_transaction
 
 import models
 from api.core.errors import CursorExpired
+from api.core.pagination import CursorFormat
 
 logger = logging.getLogger("parley.events")
+
+# A position in the workspace's event sequence: the cursors of inboxEvents, usageUpdated
+# and currentUsage, which resume one another.
+EVENT_CURSORS = CursorFormat("events", ("int",))
 
 
 class Publisher(Protocol):

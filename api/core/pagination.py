@@ -1,7 +1,9 @@
 """Keyset pagination: opaque cursors that encode the sort key of a row, never an offset.
 
 A page query is `WHERE <after the cursor> ORDER BY <sort key> LIMIT n + 1` on an index,
-so page 500 costs what page 1 costs and rows inserted meanwhile don't shift pages.
+so page 500 costs what page 1 costs and rows inserted meanwhile don't shift pages. A
+cursor names its list (`CursorFormat`), so one list's cursor is refused by another.
+The GraphQL side (the arguments, the cap, the connection) is api/core/connections.py.
 """
 
 import base64
@@ -46,21 +48,9 @@ class SortKey:
     def values_of(self, row: Model) -> list[Any]:
         return [getattr(row, name) for name, _ in self.columns]
 
-    def encode(self, row: Model) -> str:
-        return self.encode_values(self.values_of(row))
-
-    def encode_values(self, values: list[Any]) -> str:
-        raw = json.dumps([_jsonable(v) for v in values], separators=(",", ":"))
-        return base64.urlsafe_b64encode(raw.encode()).decode()
-
-    def decode(self, cursor: str, *, field: str) -> list[Any]:
-        try:
-            raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-            if not isinstance(raw, list) or len(raw) != len(self.columns):
-                raise ValueError
-            return [_DECODERS[kind](v) for (_, kind), v in zip(self.columns, raw, strict=True)]
-        except Exception:
-            raise BadInput(f"{field} is not a cursor of this list.", field=field) from None
+    def cursors_of(self, list_name: str) -> "CursorFormat":
+        """The cursors of the list `list_name` in this order."""
+        return CursorFormat(list_name, tuple(kind for _, kind in self.columns))
 
     def beyond(self, values: list[Any]) -> Q:
         """Rows strictly after `values` in this order (a row-value comparison, spelt out
@@ -71,6 +61,32 @@ class SortKey:
             equal_prefix = {col: values[j] for j, (col, _) in enumerate(self.columns[:i])}
             alternatives.append(Q(**equal_prefix, **{f"{name}__{op}": values[i]}))
         return Q(*alternatives, join_type="OR")
+
+
+@dataclass(frozen=True)
+class CursorFormat:
+    """The cursors of one list: base64url of the JSON array `[list name, *sort values]`.
+
+    The name makes a cursor belong to its list: one of `contacts` given to `conversations`
+    (same kinds of values, so it would decode) is refused instead of paging from a
+    meaningless position."""
+
+    list_name: str
+    kinds: tuple[str, ...]
+
+    def encode(self, values: Sequence[Any]) -> str:
+        raw = json.dumps([self.list_name, *map(_jsonable, values)], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode()
+
+    def decode(self, cursor: str, *, field: str) -> list[Any]:
+        """The sort values in `cursor`; BadInput naming `field` if it is not one of ours."""
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            if not isinstance(raw, list) or raw[:1] != [self.list_name]:
+                raise ValueError
+            return [_DECODERS[kind](v) for kind, v in zip(self.kinds, raw[1:], strict=True)]
+        except Exception:
+            raise BadInput(f"{field} is not a cursor of `{self.list_name}`.", field=field) from None
 
 
 def _jsonable(value: Any) -> Any:
@@ -92,6 +108,19 @@ class Page(Generic[M]):
 DEFAULT_PAGE_SIZE = 20
 
 
+@dataclass(frozen=True)
+class PageArgs:
+    """The page a client asked of the list `list_name` (first/after or last/before), and
+    the largest page allowed (PARLEY_MAX_PAGE_SIZE)."""
+
+    list_name: str
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+    maximum: int = 100
+
+
 def page_size(
     first: int | None, last: int | None, *, maximum: int, default: int = DEFAULT_PAGE_SIZE
 ) -> int:
@@ -106,25 +135,17 @@ def page_size(
     return size
 
 
-async def keyset_page(
-    queryset: QuerySet[M],
-    sort: SortKey,
-    *,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    maximum: int,
-) -> Page[M]:
+async def keyset_page(queryset: QuerySet[M], sort: SortKey, page: PageArgs) -> Page[M]:
     """One page of `queryset` in `sort` order, forwards (first/after) or backwards
-    (last/before)."""
-    size = page_size(first, last, maximum=maximum)
-    backwards = last is not None or (before is not None and first is None)
+    (last/before); cursors of another list are refused."""
+    size = page_size(page.first, page.last, maximum=page.maximum)
+    cursors = sort.cursors_of(page.list_name)
+    backwards = page.last is not None or (page.before is not None and page.first is None)
     query = queryset
-    if after is not None:
-        query = query.filter(sort.beyond(sort.decode(after, field="after")))
-    if before is not None:
-        query = query.filter(sort.reversed().beyond(sort.decode(before, field="before")))
+    if page.after is not None:
+        query = query.filter(sort.beyond(cursors.decode(page.after, field="after")))
+    if page.before is not None:
+        query = query.filter(sort.reversed().beyond(cursors.decode(page.before, field="before")))
     order = sort.reversed() if backwards else sort
     rows: Sequence[M] = await query.order_by(*order.ordering()).limit(size + 1)
     more = len(rows) > size
@@ -133,7 +154,7 @@ async def keyset_page(
         rows.reverse()
     return Page(
         rows=rows,
-        cursors=[sort.encode(row) for row in rows],
-        has_next_page=more if not backwards else before is not None,
-        has_previous_page=more if backwards else after is not None,
+        cursors=[cursors.encode(sort.values_of(row)) for row in rows],
+        has_next_page=more if not backwards else page.before is not None,
+        has_previous_page=more if backwards else page.after is not None,
     )

@@ -20,8 +20,9 @@ from uuid import UUID
 
 from broadcaster import Event as BroadcastEvent
 
+from api.core import events
 from api.core.broadcast import ParleyBroadcast, Resync
-from api.core.events import workspace_channel
+from api.core.pagination import CursorFormat
 
 T = TypeVar("T")
 CATCH_UP_PAGE = 500
@@ -126,7 +127,7 @@ async def follow(
 ) -> AsyncIterator[T]:
     """Items of `stream` after the position `start()` gives (called once subscribed), in
     the caller's workspace; the context's loaders are reset before each item."""
-    channel = workspace_channel(context.workspace_id)
+    channel = events.workspace_channel(context.workspace_id)
     async with context.live_broadcast.subscribe(channel) as subscriber:
         follower = Follower(stream, await start())
         async for item in follower.catch_up():
@@ -136,3 +137,49 @@ async def follow(
             async for item in follower.on_wakeup(event):
                 context.reset_loaders()
                 yield item
+
+
+async def follow_after(
+    context: LiveContext,
+    stream: Stream[T],
+    after: str | None,
+    *,
+    cursors: CursorFormat,
+    current: Callable[[], Awaitable[int]],
+    check_resumable: Callable[[int], Awaitable[None]] | None = None,
+) -> AsyncIterator[T]:
+    """Items of `stream` after the client's cursor `after` (BAD_USER_INPUT on `after` if
+    it is not one of `cursors`), or, without one, after the position `current()` gives
+    once subscribed. `check_resumable` refuses a position that can no longer be replayed
+    before anything is subscribed."""
+    position = int(cursors.decode(after, field="after")[0]) if after is not None else None
+    if position is not None and check_resumable is not None:
+        await check_resumable(position)
+
+    async def start() -> int:
+        return position if position is not None else await current()
+
+    async for item in follow(context, stream, start):
+        yield item
+
+
+def follow_events(context: LiveContext, stream: Stream[T], after: str | None) -> AsyncIterator[T]:
+    """`follow_after` for a stream whose positions are the workspace's event sequence
+    (inboxEvents, usageUpdated): its cursors are the event log's, and one older than the
+    events kept is CURSOR_EXPIRED."""
+    workspace_id = context.workspace_id
+
+    async def current() -> int:
+        return await events.current_seq(workspace_id)
+
+    async def check_resumable(seq: int) -> None:
+        await events.check_resumable(workspace_id, seq)
+
+    return follow_after(
+        context,
+        stream,
+        after,
+        cursors=events.EVENT_CURSORS,
+        current=current,
+        check_resumable=check_resumable,
+    )

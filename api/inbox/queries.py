@@ -8,11 +8,12 @@ import strawberry
 from strawberry import relay
 
 import models
-from api.core.connections import connection_of
+from api.core.connections import KeysetConnection, connection_of
 from api.core.context import Info
 from api.core.ids import decode_optional_id
 from api.core.loaders import WorkspaceLoader
 from api.core.nodes import node_of
+from api.core.pagination import PageArgs
 from api.core.permissions import CanRead
 from api.core.selection import selected_under
 from api.inbox import service
@@ -37,18 +38,6 @@ CONVERSATION_SORTS = {
 }
 
 
-def page_args(
-    info: Info, first: int | None, after: str | None, last: int | None, before: str | None
-) -> service.PageArgs:
-    return service.PageArgs(
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        maximum=info.context.settings.max_page_size,
-    )
-
-
 @strawberry.type
 class InboxQueries:
     @strawberry.field(
@@ -62,26 +51,27 @@ class InboxQueries:
         contact: Contact | None = await Contact.by_global_id(info, id)
         return contact
 
-    @strawberry.field(permission_classes=[CanRead], description="Contacts, newest first.")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Contacts, newest first.",
+        extensions=[KeysetConnection("contacts")],
+    )
     async def contacts(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        page: PageArgs,
         filter: ContactFilter | None = None,
         order_by: ContactOrder = ContactOrder.CREATED_AT_DESC,
     ) -> relay.Connection[Contact]:
         where = filter or ContactFilter()
-        page = await service.list_contacts(
+        found = await service.list_contacts(
             workspace_id=info.context.workspace_id,
             lead_status=where.lead_status,
             search=where.search,
             ascending=order_by == ContactOrder.CREATED_AT_ASC,
-            page=page_args(info, first, after, last, before),
+            page=page,
         )
-        return connection_of(page, Contact.from_model)
+        return connection_of(found, Contact.from_model)
 
     @strawberry.field(permission_classes=[CanRead], description="A conversation by ID (or null).")
     async def conversation(self, info: Info, id: strawberry.ID) -> Conversation | None:
@@ -91,19 +81,17 @@ class InboxQueries:
     @strawberry.field(
         permission_classes=[CanRead],
         description="The inbox: conversations, most recent activity first by default.",
+        extensions=[KeysetConnection("conversations")],
     )
     async def conversations(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        page: PageArgs,
         filter: ConversationFilter | None = None,
         order_by: ConversationOrder = ConversationOrder.LAST_MESSAGE_AT_DESC,
     ) -> relay.Connection[Conversation]:
         where = filter or ConversationFilter()
-        page = await service.list_conversations(
+        found = await service.list_conversations(
             workspace_id=info.context.workspace_id,
             where=service.ConversationFilter(
                 status=where.status,
@@ -119,10 +107,10 @@ class InboxQueries:
                 search=where.search,
             ),
             sort=CONVERSATION_SORTS[order_by],
-            page=page_args(info, first, after, last, before),
+            page=page,
         )
-        related = await _related_rows(info, page.rows)
-        return connection_of(page, lambda row: Conversation.from_model(row, related.get(row.id)))
+        related = await _related_rows(info, found.rows)
+        return connection_of(found, lambda row: Conversation.from_model(row, related.get(row.id)))
 
 
 async def _related_rows(

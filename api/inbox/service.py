@@ -22,7 +22,7 @@ import models
 from api.core import events
 from api.core.auth import Viewer
 from api.core.errors import BadInput, Conflict, NotFound
-from api.core.pagination import Page, SortKey, keyset_page
+from api.core.pagination import Page, PageArgs, SortKey, keyset_page
 from api.tenancy.service import normalize_email, required_text
 from api.usage import service as usage_service
 from models.enums import (
@@ -46,15 +46,9 @@ BY_CREATED_ASC = SortKey((("created_at", "datetime"), ("id", "uuid")), descendin
 BY_ACTIVITY_DESC = SortKey((("last_activity_at", "datetime"), ("id", "uuid")), descending=True)
 BY_ACTIVITY_ASC = SortKey((("last_activity_at", "datetime"), ("id", "uuid")), descending=False)
 BY_SEQ = SortKey((("seq", "int"),), descending=False)
-
-
-@dataclass(frozen=True)
-class PageArgs:
-    first: int | None = None
-    after: str | None = None
-    last: int | None = None
-    before: str | None = None
-    maximum: int = 100
+# A message's cursor, the same in `Conversation.messages`, `ChatMessage.cursor` and
+# `messageAdded(after:)`.
+MESSAGE_CURSORS = BY_SEQ.cursors_of("messages")
 
 
 # --- validation -----------------------------------------------------------------------
@@ -283,7 +277,7 @@ async def list_contacts(
             Q(name__icontains=term) | Q(email__icontains=term) | Q(phone__contains=term)
         )
     sort = BY_CREATED_ASC if ascending else BY_CREATED_DESC
-    return await keyset_page(query, sort, **vars(page))
+    return await keyset_page(query, sort, page)
 
 
 # --- conversations --------------------------------------------------------------------
@@ -539,14 +533,14 @@ def _filtered_conversations(
 async def list_conversations(
     *, workspace_id: UUID, where: ConversationFilter, sort: SortKey, page: PageArgs
 ) -> Page[models.Conversation]:
-    return await keyset_page(_filtered_conversations(workspace_id, where), sort, **vars(page))
+    return await keyset_page(_filtered_conversations(workspace_id, where), sort, page)
 
 
 async def list_messages(
     *, workspace_id: UUID, conversation_id: UUID, page: PageArgs
 ) -> Page[models.Message]:
     query = models.Message.filter(workspace_id=workspace_id, conversation_id=conversation_id)
-    return await keyset_page(query, BY_SEQ, **vars(page))
+    return await keyset_page(query, BY_SEQ, page)
 
 
 # --- messages -------------------------------------------------------------------------

@@ -14,14 +14,11 @@ import strawberry
 from api.core import events
 from api.core.context import Info
 from api.core.ids import decode_id, decode_optional_id
-from api.core.pagination import SortKey
 from api.core.permissions import CanRead
-from api.core.streams import NOT_IN_PAYLOAD, Wakeup, _NotInPayload, follow
+from api.core.streams import NOT_IN_PAYLOAD, Wakeup, _NotInPayload, follow_after, follow_events
 from api.inbox import service
 from api.inbox.types import ChatMessage, Contact, Conversation
 from models import Event
-
-BY_EVENT_SEQ = SortKey((("seq", "int"),), descending=False)
 
 
 @strawberry.enum(description="What changed in the inbox.")
@@ -72,7 +69,7 @@ class InboxEvent:
             else (payload.get("id") if type.value.startswith("contact.") else None)
         )
         return cls(
-            cursor=BY_EVENT_SEQ.encode_values([seq]),
+            cursor=events.EVENT_CURSORS.encode([seq]),
             type=type,
             occurred_at=occurred_at,
             _conversation_id=UUID(conversation["id"]) if conversation else None,
@@ -188,18 +185,18 @@ class InboxSubscriptions:
         conversation = await service.get_conversation(
             workspace_id=workspace_id, conversation_id=key
         )
-        start_seq = service.BY_SEQ.decode(after, field="after")[0] if after is not None else None
 
-        async def start() -> int:
-            if start_seq is not None:
-                return int(start_seq)
-            current = await service.get_conversation(
+        async def current() -> int:
+            now = await service.get_conversation(
                 workspace_id=workspace_id, conversation_id=conversation.id
             )
-            return current.message_count
+            return now.message_count
 
         stream = MessageStream(workspace_id, conversation.id)
-        async for message in follow(info.context, stream, start):
+        messages = follow_after(
+            info.context, stream, after, cursors=service.MESSAGE_CURSORS, current=current
+        )
+        async for message in messages:
             yield message
 
     @strawberry.subscription(
@@ -215,17 +212,8 @@ class InboxSubscriptions:
         conversation_key = decode_optional_id(
             where.conversation_id, "Conversation", field="conversationId"
         )
-        after_seq = BY_EVENT_SEQ.decode(after, field="after")[0] if after is not None else None
-        if after_seq is not None:
-            await events.check_resumable(workspace_id, after_seq)
-
-        async def start() -> int:
-            return (
-                int(after_seq) if after_seq is not None else await events.current_seq(workspace_id)
-            )
-
         stream = InboxEventStream(
             workspace_id, set(where.types) if where.types else None, conversation_key
         )
-        async for event in follow(info.context, stream, start):
+        async for event in follow_events(info.context, stream, after):
             yield event

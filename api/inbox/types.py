@@ -13,7 +13,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 import models
-from api.core.connections import connection_of
+from api.core.connections import KeysetConnection, connection_of
 from api.core.context import Info
 from api.core.error_types import (
     ConflictError,
@@ -22,6 +22,7 @@ from api.core.error_types import (
     ValidationError,
 )
 from api.core.nodes import ModelNode
+from api.core.pagination import PageArgs
 from api.core.scalars import Long
 from api.core.validation import MAX_SEARCH, column, limit
 from api.inbox import service
@@ -126,7 +127,7 @@ class ChatMessage(ModelNode):
         return cls(
             id=str(row.id),
             seq=row.seq,
-            cursor=service.BY_SEQ.encode(row),
+            cursor=service.MESSAGE_CURSORS.encode(service.BY_SEQ.values_of(row)),
             role=row.role,
             content=row.content,
             model=row.model,
@@ -218,27 +219,15 @@ class Conversation(ModelNode):
     async def _load_last_message(self, info: Info) -> ChatMessage | None:
         return await ChatMessage.load(info, self._last_message_id)
 
-    @strawberry.field(description="Messages, oldest first; page with first/after or last/before.")
-    async def messages(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> relay.Connection[ChatMessage]:
-        page = await service.list_messages(
-            workspace_id=info.context.workspace_id,
-            conversation_id=self._key,
-            page=service.PageArgs(
-                first=first,
-                after=after,
-                last=last,
-                before=before,
-                maximum=info.context.settings.max_page_size,
-            ),
+    @strawberry.field(
+        description="Messages, oldest first; page with first/after or last/before.",
+        extensions=[KeysetConnection(service.MESSAGE_CURSORS.list_name)],
+    )
+    async def messages(self, info: Info, page: PageArgs) -> relay.Connection[ChatMessage]:
+        found = await service.list_messages(
+            workspace_id=info.context.workspace_id, conversation_id=self._key, page=page
         )
-        return connection_of(page, ChatMessage.from_model)
+        return connection_of(found, ChatMessage.from_model)
 
     @classmethod
     def from_model(

@@ -6,9 +6,10 @@ import strawberry
 from strawberry import relay
 
 import models
-from api.core.connections import connection_of
+from api.core.connections import KeysetConnection, connection_of
 from api.core.context import Info
 from api.core.ids import decode_optional_id
+from api.core.pagination import PageArgs
 from api.core.permissions import CanRead
 from api.core.validation import column
 from api.usage import analytics, budgets, service
@@ -33,28 +34,22 @@ class UsageQueries:
     @strawberry.field(
         permission_classes=[CanRead],
         description="The model catalog (shared models and your own), by id.",
+        extensions=[KeysetConnection("aiModels")],
     )
     async def ai_models(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        page: PageArgs,
         filter: AiModelFilter | None = None,
     ) -> relay.Connection[AiModel]:
         where = filter or AiModelFilter()
-        page = await service.list_models(
+        found = await service.list_models(
             workspace_id=info.context.workspace_id,
             search=where.search,
             provider=where.provider,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            maximum=info.context.settings.max_page_size,
+            page=page,
         )
-        return connection_of(page, AiModel.from_model)
+        return connection_of(found, AiModel.from_model)
 
     @strawberry.field(
         permission_classes=[CanRead],
@@ -77,31 +72,25 @@ class UsageQueries:
     @strawberry.field(
         permission_classes=[CanRead],
         description="The recorded LLM calls, newest first (by occurredAt).",
+        extensions=[KeysetConnection("aiUsageEvents")],
     )
     async def ai_usage_events(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        page: PageArgs,
         filter: AiUsageEventFilter | None = None,
     ) -> relay.Connection[AiUsageEvent]:
         where = filter or AiUsageEventFilter()
-        page = await service.list_usage_events(
+        found = await service.list_usage_events(
             workspace_id=info.context.workspace_id,
             conversation_id=decode_optional_id(
                 where.conversation_id, "Conversation", field="filter.conversationId"
             ),
             model=where.model,
             operation=where.operation,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            maximum=info.context.settings.max_page_size,
+            page=page,
         )
-        return connection_of(page, AiUsageEvent.from_model)
+        return connection_of(found, AiUsageEvent.from_model)
 
     @strawberry.field(
         permission_classes=[CanRead],

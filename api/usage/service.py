@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 import models
 from api.core import events
 from api.core.errors import BadInput, Conflict, DomainError, NotFound, Unexpected
-from api.core.pagination import Page, SortKey, keyset_page
+from api.core.pagination import Page, PageArgs, SortKey, keyset_page
 from api.usage import budgets
 from api.usage.catalog import DEFAULT_CATALOG, CatalogModel
 from api.usage.pricing import (
@@ -527,11 +527,7 @@ async def list_models(
     workspace_id: UUID,
     search: str | None,
     provider: str | None,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    maximum: int = 100,
+    page: PageArgs,
 ) -> Page[models.AiModel]:
     query = models.AiModel.filter(visible_models(workspace_id))
     if provider:
@@ -539,9 +535,7 @@ async def list_models(
     if search and search.strip():
         term = search.strip()
         query = query.filter(Q(key__icontains=term) | Q(display_name__icontains=term))
-    return await keyset_page(
-        query, BY_KEY, first=first, after=after, last=last, before=before, maximum=maximum
-    )
+    return await keyset_page(query, BY_KEY, page)
 
 
 # --- recording -----------------------------------------------------------------------
@@ -1288,11 +1282,7 @@ async def list_usage_events(
     conversation_id: UUID | None = None,
     model: str | None = None,
     operation: str | None = None,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    maximum: int = 100,
+    page: PageArgs,
 ) -> Page[models.AiUsageEvent]:
     """The workspace's recorded calls, newest first (keyset on occurred_at, id). `model`
     may be an alias: it matches the model it resolves to (or, unknown, the name itself)."""
@@ -1304,6 +1294,4 @@ async def list_usage_events(
         query = query.filter(model_key=resolved.key if resolved else model.strip())
     if operation is not None and operation.strip():
         query = query.filter(operation=operation.strip())
-    return await keyset_page(
-        query, BY_OCCURRED, first=first, after=after, last=last, before=before, maximum=maximum
-    )
+    return await keyset_page(query, BY_OCCURRED, page)

@@ -192,6 +192,47 @@ async def test_a_garbage_or_foreign_cursor_is_refused(agent: GraphQLClient, tena
         assert error_codes(body) == ["BAD_USER_INPUT"], variables
 
 
+CURRENT_USAGE_CURSOR = "query { currentUsage { cursor } }"
+
+
+def error_codes_and_fields(body: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(e["extensions"]["code"], e["extensions"]["field"]) for e in body.get("errors", [])]
+
+
+async def test_a_cursor_of_another_list_is_refused_naming_the_argument(
+    agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # given a contact with a conversation and a message, and a cursor of each list: the
+    # contacts' and the conversations' hold the same kinds of values (a time and an id),
+    # the messages' and the event stream's both a number
+    contact = await seed.contact(tenant, "Rina")
+    conversation = await seed.conversation(tenant, contact)
+    await seed.message(tenant, conversation)
+    conversation_id = seed.gid("Conversation", conversation.id)
+    contact_cursor = (await agent.data(CONTACTS, {"first": 1}))["contacts"]["pageInfo"]["endCursor"]
+    conversation_cursor = (await agent.data(CONVERSATIONS, {"first": 1}))["conversations"][
+        "pageInfo"
+    ]["endCursor"]
+    event_cursor = (await agent.data(CURRENT_USAGE_CURSOR))["currentUsage"]["cursor"]
+    cases = [
+        (CONVERSATIONS, {}, contact_cursor),
+        (CONTACTS, {}, conversation_cursor),
+        (MESSAGES, {"id": conversation_id}, event_cursor),
+        (MESSAGES, {"id": conversation_id}, contact_cursor),
+    ]
+
+    for document, variables, cursor in cases:
+        for argument in ("after", "before"):
+            # when one list is given another's cursor
+            body = await agent.execute(document, {**variables, argument: cursor})
+
+            # then it is refused as bad input on that argument, not paged from
+            assert error_codes_and_fields(body) == [("BAD_USER_INPUT", argument)], (
+                document,
+                argument,
+            )
+
+
 async def test_each_conversation_filter_returns_exactly_the_matching_conversations(
     agent: GraphQLClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
@@ -360,7 +401,9 @@ async def test_messages_page_oldest_first_and_each_message_knows_its_cursor(
     # when the client resumes after a message it has (by the message's own cursor)
     fourth = await models.Message.get(conversation_id=conversation.id, seq=4)
     rest = (
-        await agent.data(MESSAGES, {"id": conversation_id, "after": inbox.BY_SEQ.encode(fourth)})
+        await agent.data(
+            MESSAGES, {"id": conversation_id, "after": inbox.MESSAGE_CURSORS.encode([fourth.seq])}
+        )
     )["conversation"]["messages"]
 
     # then it gets exactly the newer ones

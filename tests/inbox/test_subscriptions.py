@@ -124,10 +124,10 @@ async def test_messages_sent_while_subscribing_arrive_once_in_order(
 
 
 async def first_cursor(conversation: models.Conversation) -> str:
-    from api.inbox.service import BY_SEQ
+    from api.inbox.service import MESSAGE_CURSORS
 
     message = await models.Message.get(conversation_id=conversation.id, seq=1)
-    return BY_SEQ.encode(message)
+    return MESSAGE_CURSORS.encode([message.seq])
 
 
 async def test_inbox_events_follow_every_change_in_commit_order(
@@ -195,9 +195,9 @@ async def test_inbox_events_resume_after_a_cursor_and_honour_the_filter(
 
 
 def encode_event_cursor(seq: int) -> str:
-    from api.inbox.subscriptions import BY_EVENT_SEQ
+    from api.core.events import EVENT_CURSORS
 
-    return BY_EVENT_SEQ.encode_values([seq])
+    return EVENT_CURSORS.encode([seq])
 
 
 async def test_a_subscriber_never_sees_another_workspaces_events(
@@ -308,6 +308,26 @@ async def test_an_expired_cursor_is_refused_with_a_clear_error(
     assert message["type"] == "next" and message["payload"]["data"] is None
     error = message["payload"]["errors"][0]
     assert error["extensions"]["code"] == "CURSOR_EXPIRED" and "reload" in error["message"]
+
+
+async def test_a_cursor_of_another_stream_is_refused(app: Starlette, tenant: Tenant) -> None:
+    # given a conversation, and an event-stream cursor and a message cursor (both numbers)
+    conversation = await seed.conversation(tenant)
+    conversation_id = seed.gid("Conversation", conversation.id)
+    cases = [
+        (MESSAGE_ADDED, {"conversationId": conversation_id, "after": encode_event_cursor(0)}),
+        (INBOX_EVENTS, {"after": message_cursor(0)}),
+    ]
+    for document, variables in cases:
+        async with asgi_socket(app) as ws:
+            await ws.init(tenant.keys[Role.VIEWER])
+            # when a subscription is given the other stream's cursor
+            await ws.subscribe(document, variables)
+            message = await ws.receive()
+        # then it is refused as bad input on `after`
+        assert message["type"] == "next" and message["payload"]["data"] is None
+        error = message["payload"]["errors"][0]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}, document
 
 
 async def test_connect_disconnect_cycles_leave_no_live_subscription(
