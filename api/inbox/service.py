@@ -24,7 +24,7 @@ from api.core.auth import Viewer
 from api.core.errors import BadInput, Conflict, NotFound
 from api.core.pagination import Page, SortKey, keyset_page
 from api.tenancy.service import normalize_email, required_text
-from api.usage import recording
+from api.usage import recording, reports
 from models.enums import (
     AiState,
     Channel,
@@ -715,9 +715,9 @@ async def send_message(
     return message
 
 
-def _usage_report(usage: MessageUsage) -> recording.UsageReport:
+def _usage_report(usage: MessageUsage) -> reports.UsageReport:
     """The usage event of an AI message; its tokens are already split by kind."""
-    return recording.UsageReport(
+    return reports.UsageReport(
         model=usage.model or recording.UNKNOWN_MODEL,
         operation=usage.operation,
         ai_type=usage.ai_type,

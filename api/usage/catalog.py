@@ -8,10 +8,9 @@ rate comes before the list price. Adding a price here prices nothing already rec
 api/usage/repricing.py does that.
 """
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -42,8 +41,6 @@ from models.usage import GLOBAL_SCOPE
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 MODEL_KEY_PATTERN = re.compile(r"^\S{1,200}$")
 BY_KEY = SortKey((("key", "str"), ("id", "uuid")), descending=False)
-MAX_SUGGESTIONS = 5
-MAX_SUGGESTED_NAMES = 20
 
 
 def scopes_of(workspace_id: UUID) -> list[str]:
@@ -101,63 +98,6 @@ def in_force(
         if candidates:
             return max(candidates, key=lambda v: (v.effective_from, v.created_at))
     return None
-
-
-class PriceBook:
-    """Model and price lookups of one workspace, remembered for one batch of reports (a
-    batch of 1000 calls names a handful of models; without this, each call looked its
-    model and prices up again)."""
-
-    def __init__(self, workspace_id: UUID) -> None:
-        self.workspace_id = workspace_id
-        self._models: dict[str, models.AiModel | None] = {}
-        self._versions: dict[UUID, list[models.AiModelPrice]] = {}
-        self._names: list[str] | None = None
-        self._suggestions: dict[str, list[str]] = {}
-
-    async def model(self, name: str) -> models.AiModel | None:
-        if name not in self._models:
-            self._models[name] = await resolve_model(self.workspace_id, name)
-        return self._models[name]
-
-    async def price(self, model_id: UUID, at: datetime) -> models.AiModelPrice | None:
-        if model_id not in self._versions:
-            self._versions[model_id] = await models.AiModelPrice.filter(
-                Q(workspace_id=self.workspace_id) | Q(workspace_id=None), model_id=model_id
-            )
-        return in_force(self._versions[model_id], self.workspace_id, at)
-
-    async def suggestions(self, name: str) -> list[str]:
-        """The known model names (keys and aliases the workspace sees) closest to an
-        unknown one, best first: `claude-haiku-4.5` -> `claude-haiku-4-5`, …; remembered
-        per name, and for at most MAX_SUGGESTED_NAMES names a batch (each costs ~30 ms
-        against the full LiteLLM catalog: a batch of 1000 made-up names must not cost
-        30 s); later unknown names get none."""
-        if name not in self._suggestions:
-            if len(self._suggestions) >= MAX_SUGGESTED_NAMES:
-                return []
-            if self._names is None:
-                self._names = await known_names(self.workspace_id)
-            self._suggestions[name] = closest_names(name, self._names)
-        return self._suggestions[name]
-
-
-async def known_names(workspace_id: UUID) -> list[str]:
-    keys = await models.AiModel.filter(visible_models(workspace_id)).values_list("key", flat=True)
-    aliases = await models.AiModelAlias.filter(scope__in=scopes_of(workspace_id)).values_list(
-        "alias", flat=True
-    )
-    return sorted({str(name) for name in [*keys, *aliases]})
-
-
-def closest_names(name: str, names: Sequence[str]) -> list[str]:
-    """difflib's closest matches (ratio >= 0.6), compared case-insensitively: a few
-    thousand names take a few milliseconds, and only unknown names pay it."""
-    by_lower: dict[str, str] = {}
-    for known in names:
-        by_lower.setdefault(known.lower(), known)
-    matches = difflib.get_close_matches(name.lower(), list(by_lower), n=MAX_SUGGESTIONS)
-    return [by_lower[match] for match in matches]
 
 
 def tiers_json(tiers: Sequence[PriceTier]) -> list[dict[str, object]]:
@@ -226,6 +166,24 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+@dataclass
+class _Import:
+    """One import run: its options, the shared catalog as it found it, and the rows it
+    will add (bulk-inserted at the end of its transaction)."""
+
+    source: str
+    effective_from: datetime | None
+    only_missing: bool
+    now: datetime
+    existing: dict[str, models.AiModel]  # by key, the new models too
+    latest: dict[UUID, models.AiModelPrice]  # each existing model's latest list price
+    taken_aliases: set[str]
+    result: CatalogImport = field(default_factory=CatalogImport)
+    new_models: list[models.AiModel] = field(default_factory=list)
+    new_prices: list[models.AiModelPrice] = field(default_factory=list)
+    new_aliases: list[models.AiModelAlias] = field(default_factory=list)
+
+
 async def import_catalog(
     catalog: Sequence[CatalogModel],
     *,
@@ -242,94 +200,114 @@ async def import_catalog(
     version in force from `effective_from` (default now). `only_missing` (the default
     catalog at `parley migrate`) adds missing models and prices and changes nothing else.
     """
-    now = now or datetime.now(UTC)
-    result = CatalogImport()
-    keys = [m.model_id for m in catalog]
-    existing: dict[str, models.AiModel] = {}
-    for chunk in _chunks(keys):
-        for row in await models.AiModel.filter(scope=GLOBAL_SCOPE, key__in=list(chunk)):
-            existing[row.key] = row
-    latest: dict[UUID, models.AiModelPrice] = {}
-    ids = [row.id for row in existing.values()]
-    for chunk in _chunks(ids):
-        prices = await models.AiModelPrice.filter(model_id__in=list(chunk), workspace_id=None)
-        for price in sorted(prices, key=lambda p: (p.effective_from, p.created_at)):
-            latest[price.model_id] = price
-    taken_aliases: set[str] = {
-        str(alias)
-        for alias in await models.AiModelAlias.filter(scope=GLOBAL_SCOPE).values_list(
-            "alias", flat=True
-        )
-    }
-    new_models: list[models.AiModel] = []
-    new_prices: list[models.AiModelPrice] = []
-    new_aliases: list[models.AiModelAlias] = []
+    existing = await _shared_models([m.model_id for m in catalog])
+    run = _Import(
+        source=source,
+        effective_from=effective_from,
+        only_missing=only_missing,
+        now=now or datetime.now(UTC),
+        existing=existing,
+        latest=await _latest_list_prices([row.id for row in existing.values()]),
+        taken_aliases=await _shared_aliases(),
+    )
     async with in_transaction() as db:
         for entry in catalog:
             entry = replace(entry, prices=check_prices(fit_prices(entry.prices)))
-            found = existing.get(entry.model_id)
-            add_price = True
-            first_from = effective_from or BEGINNING
-            if found is None:
-                row = models.AiModel(
-                    scope=GLOBAL_SCOPE,
-                    key=entry.model_id,
-                    provider=entry.provider,
-                    display_name=entry.display_name,
-                    context_window=entry.context_window,
-                    max_output_tokens=entry.max_output_tokens,
-                    capabilities=list(entry.capabilities),
-                    source=source,
-                )
-                new_models.append(row)
-                existing[entry.model_id] = row
-                result.created += 1
-            else:
-                row = found
-                changed = False
-                if not only_missing:
-                    values: dict[str, Any] = {
-                        "provider": entry.provider,
-                        "display_name": entry.display_name,
-                        "context_window": entry.context_window,
-                        "max_output_tokens": entry.max_output_tokens,
-                        "capabilities": list(entry.capabilities),
-                    }
-                    if any(getattr(row, k) != v for k, v in values.items()):
-                        for k, v in values.items():
-                            setattr(row, k, v)
-                        await row.save(using_db=db)
-                        changed = True
-                current = latest.get(row.id)
-                if current is not None:
-                    first_from = effective_from or now
-                    add_price = not only_missing and not _same_prices(current, entry.prices)
-                result.updated += changed or add_price
-                result.unchanged += not (changed or add_price)
-            if add_price:
-                new_prices.append(
-                    models.AiModelPrice(
-                        model_id=row.id,
-                        workspace_id=None,
-                        effective_from=first_from,
-                        source=source,
-                        **price_values(entry.prices),
-                    )
-                )
-            for alias in entry.aliases:
-                if alias not in taken_aliases and alias not in existing:
-                    taken_aliases.add(alias)
-                    new_aliases.append(
-                        models.AiModelAlias(
-                            scope=GLOBAL_SCOPE, alias=alias, model_id=existing[entry.model_id].id
-                        )
-                    )
-        await models.AiModel.bulk_create(new_models, batch_size=500, using_db=db)
-        await models.AiModelPrice.bulk_create(new_prices, batch_size=500, using_db=db)
-        await models.AiModelAlias.bulk_create(new_aliases, batch_size=500, using_db=db)
-    result.prices_added = len(new_prices)
-    result.aliases_added = len(new_aliases)
-    return result
+            await _import_entry(db, run, entry)
+        await models.AiModel.bulk_create(run.new_models, batch_size=500, using_db=db)
+        await models.AiModelPrice.bulk_create(run.new_prices, batch_size=500, using_db=db)
+        await models.AiModelAlias.bulk_create(run.new_aliases, batch_size=500, using_db=db)
+    run.result.prices_added = len(run.new_prices)
+    run.result.aliases_added = len(run.new_aliases)
+    return run.result
+
+
+async def _shared_models(keys: Sequence[str]) -> dict[str, models.AiModel]:
+    found: dict[str, models.AiModel] = {}
+    for chunk in _chunks(keys):
+        for row in await models.AiModel.filter(scope=GLOBAL_SCOPE, key__in=list(chunk)):
+            found[row.key] = row
+    return found
+
+
+async def _latest_list_prices(model_ids: Sequence[UUID]) -> dict[UUID, models.AiModelPrice]:
+    latest: dict[UUID, models.AiModelPrice] = {}
+    for chunk in _chunks(model_ids):
+        prices = await models.AiModelPrice.filter(model_id__in=list(chunk), workspace_id=None)
+        for price in sorted(prices, key=lambda p: (p.effective_from, p.created_at)):
+            latest[price.model_id] = price
+    return latest
+
+
+async def _shared_aliases() -> set[str]:
+    aliases = await models.AiModelAlias.filter(scope=GLOBAL_SCOPE).values_list("alias", flat=True)
+    return {str(alias) for alias in aliases}
+
+
+async def _import_entry(db: BaseDBAsyncClient, run: _Import, entry: CatalogModel) -> None:
+    """One entry: a new model with its first price, or an existing one updated and given
+    a new price version when its list price changed; then its new aliases."""
+    row = run.existing.get(entry.model_id)
+    first_from, add_price = run.effective_from or BEGINNING, True
+    if row is None:
+        row = _new_shared_model(entry, run.source)
+        run.new_models.append(row)
+        run.existing[entry.model_id] = row
+        run.result.created += 1
+    else:
+        changed = not run.only_missing and await _update_metadata(db, row, entry)
+        current = run.latest.get(row.id)
+        if current is not None:
+            first_from = run.effective_from or run.now
+            add_price = not run.only_missing and not _same_prices(current, entry.prices)
+        run.result.updated += changed or add_price
+        run.result.unchanged += not (changed or add_price)
+    if add_price:
+        run.new_prices.append(
+            models.AiModelPrice(
+                model_id=row.id,
+                workspace_id=None,
+                effective_from=first_from,
+                source=run.source,
+                **price_values(entry.prices),
+            )
+        )
+    for alias in entry.aliases:
+        if alias not in run.taken_aliases and alias not in run.existing:
+            run.taken_aliases.add(alias)
+            run.new_aliases.append(
+                models.AiModelAlias(scope=GLOBAL_SCOPE, alias=alias, model_id=row.id)
+            )
+
+
+def _new_shared_model(entry: CatalogModel, source: str) -> models.AiModel:
+    return models.AiModel(
+        scope=GLOBAL_SCOPE,
+        key=entry.model_id,
+        provider=entry.provider,
+        display_name=entry.display_name,
+        context_window=entry.context_window,
+        max_output_tokens=entry.max_output_tokens,
+        capabilities=list(entry.capabilities),
+        source=source,
+    )
+
+
+async def _update_metadata(db: BaseDBAsyncClient, row: models.AiModel, entry: CatalogModel) -> bool:
+    """Save the entry's metadata on an existing model; False when nothing differed."""
+    values: dict[str, Any] = {
+        "provider": entry.provider,
+        "display_name": entry.display_name,
+        "context_window": entry.context_window,
+        "max_output_tokens": entry.max_output_tokens,
+        "capabilities": list(entry.capabilities),
+    }
+    if all(getattr(row, k) == v for k, v in values.items()):
+        return False
+    for k, v in values.items():
+        setattr(row, k, v)
+    await row.save(using_db=db)
+    return True
 
 
 async def install_default_catalog() -> CatalogImport:
@@ -337,39 +315,86 @@ async def install_default_catalog() -> CatalogImport:
     return await import_catalog(DEFAULT_CATALOG, source="default", only_missing=True)
 
 
+@dataclass(frozen=True)
+class OwnModel:
+    """A workspace's own model (a self-hosted or fine-tuned LLM) as its admin describes
+    it, with its first price; `add_model` checks it."""
+
+    key: str
+    provider: str
+    prices: ModelPrices
+    display_name: str | None = None
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    capabilities: Sequence[str] = ()
+    aliases: Sequence[str] = ()
+    effective_from: datetime | None = None  # default: the beginning, so it prices old usage
+
+
 async def add_model(
-    *,
-    workspace_id: UUID,
-    key: str,
-    provider: str,
-    display_name: str | None,
-    context_window: int | None,
-    max_output_tokens: int | None,
-    capabilities: list[str],
-    aliases: list[str],
-    prices: ModelPrices,
-    effective_from: datetime | None = None,
+    *, workspace_id: UUID, model: OwnModel
 ) -> tuple[models.AiModel, models.AiModelPrice]:
-    """A workspace's own model (a self-hosted or fine-tuned LLM) with its first price.
-    The shared catalog is the operator's (`parley pricing import`); a model already there
-    gets a negotiated rate with `set_price` instead."""
-    key = checked_text(
-        key, field="modelId", pattern=MODEL_KEY_PATTERN, what="1–200 characters, no spaces"
-    )
-    provider = checked_text(
-        provider, field="provider", pattern=MODEL_KEY_PATTERN, what="1–64 characters, no spaces"
-    )[:64]
-    aliases = [
-        checked_text(
-            a, field="aliases", pattern=MODEL_KEY_PATTERN, what="1–200 characters, no spaces"
-        )
-        for a in aliases
-    ]
-    for name, limit in (("contextWindow", context_window), ("maxOutputTokens", max_output_tokens)):
+    """A workspace's own model with its first price, in one transaction. The shared
+    catalog is the operator's (`parley pricing import`); a model already there gets a
+    negotiated rate with `set_price` instead. Prices nothing already recorded: see
+    `repricing.add_model_and_reprice`."""
+    key, provider, aliases = _checked_names(model.key, model.provider, list(model.aliases))
+    for name, limit in (
+        ("contextWindow", model.context_window),
+        ("maxOutputTokens", model.max_output_tokens),
+    ):
         if limit is not None and limit <= 0:
             raise BadInput(f"{name} must be positive.", field=name)
-    check_prices(prices)
-    effective_from = aware_utc(effective_from, field="effectiveFrom") or BEGINNING
+    check_prices(model.prices)
+    effective_from = aware_utc(model.effective_from, field="effectiveFrom") or BEGINNING
+    await _refuse_taken_names(workspace_id, key, aliases)
+    scope = str(workspace_id)
+    try:
+        async with in_transaction() as db:
+            row = await models.AiModel.create(
+                using_db=db,
+                scope=scope,
+                workspace_id=workspace_id,
+                key=key,
+                provider=provider,
+                display_name=(model.display_name or "").strip()[:200] or key,
+                context_window=model.context_window,
+                max_output_tokens=model.max_output_tokens,
+                capabilities=sorted(set(model.capabilities)),
+                source="admin",
+            )
+            for alias in aliases:
+                await models.AiModelAlias.create(using_db=db, scope=scope, alias=alias, model=row)
+            price = await models.AiModelPrice.create(
+                using_db=db,
+                model=row,
+                workspace_id=workspace_id,
+                effective_from=effective_from,
+                source="admin",
+                **price_values(model.prices),
+            )
+    except IntegrityError:
+        raise Conflict("A model with this id or alias was just added.", field="modelId") from None
+    return row, price
+
+
+def _checked_names(key: str, provider: str, aliases: list[str]) -> tuple[str, str, list[str]]:
+    """A new model's id, provider and aliases, trimmed; BadInput names a malformed one."""
+    no_spaces = "1–200 characters, no spaces"
+    return (
+        checked_text(key, field="modelId", pattern=MODEL_KEY_PATTERN, what=no_spaces),
+        checked_text(
+            provider, field="provider", pattern=MODEL_KEY_PATTERN, what="1–64 characters, no spaces"
+        )[:64],
+        [
+            checked_text(a, field="aliases", pattern=MODEL_KEY_PATTERN, what=no_spaces)
+            for a in aliases
+        ],
+    )
+
+
+async def _refuse_taken_names(workspace_id: UUID, key: str, aliases: list[str]) -> None:
+    """A new model's names must be new to the workspace and differ from each other."""
     for name, fieldname in [(key, "modelId"), *((a, "aliases") for a in aliases)]:
         if await resolve_model(workspace_id, name) is not None:
             raise Conflict(
@@ -379,34 +404,6 @@ async def add_model(
             )
     if len(set(aliases) | {key}) != len(aliases) + 1:
         raise BadInput("aliases must differ from each other and from modelId.", field="aliases")
-    scope = str(workspace_id)
-    try:
-        async with in_transaction() as db:
-            model = await models.AiModel.create(
-                using_db=db,
-                scope=scope,
-                workspace_id=workspace_id,
-                key=key,
-                provider=provider,
-                display_name=(display_name or "").strip()[:200] or key,
-                context_window=context_window,
-                max_output_tokens=max_output_tokens,
-                capabilities=sorted(set(capabilities)),
-                source="admin",
-            )
-            for alias in aliases:
-                await models.AiModelAlias.create(using_db=db, scope=scope, alias=alias, model=model)
-            price = await models.AiModelPrice.create(
-                using_db=db,
-                model=model,
-                workspace_id=workspace_id,
-                effective_from=effective_from,
-                source="admin",
-                **price_values(prices),
-            )
-    except IntegrityError:
-        raise Conflict("A model with this id or alias was just added.", field="modelId") from None
-    return model, price
 
 
 async def set_price(
@@ -418,6 +415,7 @@ async def set_price(
 ) -> tuple[models.AiModel, models.AiModelPrice]:
     """A new price version for the workspace: a negotiated rate for a catalog model, or a
     new price of its own model; in force from `effective_from` (default now)."""
+    model_name = model_name.strip()
     model = await resolve_model(workspace_id, model_name)
     if model is None:
         raise NotFound(f"No model {model_name!r} in the catalog.", field="modelId")

@@ -9,10 +9,9 @@ unknown model is recorded unpriced and priced later (api/usage/repricing.py).
 """
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -25,9 +24,9 @@ from api.core import events
 from api.core.errors import BadInput, Conflict, DomainError, NotFound, Unexpected
 from api.core.pagination import Page, SortKey, keyset_page
 from api.usage import budgets
-from api.usage.catalog import PriceBook, prices_of, resolve_model
-from api.usage.inputs import aware_utc, checked_text
-from api.usage.pricing import TokenCounts, cost_of, normalize_tokens
+from api.usage.catalog import resolve_model
+from api.usage.pricebook import PriceBook, Priced, price_report
+from api.usage.reports import CheckedReport, UsageReport, check_report
 from api.usage.rollups import (
     add_to_totals,
     bump_daily,
@@ -39,144 +38,7 @@ from api.usage.rollups import (
 
 UNKNOWN_MODEL = "unknown"  # sendMessage usage that names no model
 MAX_BATCH = 1000
-MAX_FUTURE_SKEW = timedelta(minutes=5)
-OPERATION_PATTERN = re.compile(r"^[\w][\w .:/-]{0,63}$")
-AI_TYPE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class UsageReport:
-    """One LLM call as a bot worker reports it (token counts in either convention)."""
-
-    model: str
-    operation: str
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cache_write_1h_tokens: int = 0
-    input_tokens_include_cache: bool = False
-    reasoning_tokens: int = 0
-    output_tokens_include_reasoning: bool = True
-    ai_type: str | None = None
-    latency_ms: int | None = None
-    request_id: str | None = None
-    occurred_at: datetime | None = None
-    conversation_id: UUID | None = None
-    message_id: UUID | None = None
-    contact_id: UUID | None = None
-    user_id: UUID | None = None
-    reservation_id: UUID | None = None
-
-
-@dataclass(frozen=True)
-class CheckedReport:
-    """A validated report: tokens by kind, cleaned text, the time it happened."""
-
-    report: UsageReport
-    model: str
-    operation: str
-    ai_type: str
-    tokens: TokenCounts
-    request_id: str | None
-    occurred_at: datetime
-
-
-def check_report(report: UsageReport, *, now: datetime | None = None) -> CheckedReport:
-    """Validate a report; BadInput names the camelCase field at fault."""
-    now = now or datetime.now(UTC)
-    model = (report.model or "").strip()
-    if not model or len(model) > 200:
-        raise BadInput("model must name the LLM (1–200 characters).", field="model")
-    operation = checked_text(
-        report.operation,
-        field="operation",
-        pattern=OPERATION_PATTERN,
-        what="1–64 letters, digits or ' .:/-_' (e.g. reply, lead_scoring)",
-    )
-    ai_type = ""
-    if report.ai_type is not None:
-        ai_type = checked_text(
-            report.ai_type,
-            field="aiType",
-            pattern=AI_TYPE_PATTERN,
-            what="1–32 letters, digits or '_' (e.g. MOUTH, BRAIN)",
-        ).upper()
-    tokens = normalize_tokens(
-        input_tokens=report.input_tokens,
-        output_tokens=report.output_tokens,
-        cache_read_tokens=report.cache_read_tokens,
-        cache_write_tokens=report.cache_write_tokens,
-        input_tokens_include_cache=report.input_tokens_include_cache,
-        reasoning_tokens=report.reasoning_tokens,
-        output_tokens_include_reasoning=report.output_tokens_include_reasoning,
-    )
-    if report.cache_write_1h_tokens < 0 or report.cache_write_1h_tokens > tokens.cache_write:
-        raise BadInput(
-            "cacheWrite1hTokens must be between 0 and cacheWriteTokens (1-hour cache writes "
-            "are a part of all cache writes).",
-            field="cacheWrite1hTokens",
-        )
-    if report.latency_ms is not None and report.latency_ms < 0:
-        raise BadInput("latencyMs must not be negative.", field="latencyMs")
-    request_id = None
-    if report.request_id is not None:
-        request_id = report.request_id.strip()
-        if not request_id or len(request_id) > 200:
-            raise BadInput("requestId must be 1–200 characters.", field="requestId")
-    occurred_at = aware_utc(report.occurred_at, field="occurredAt") or now
-    if occurred_at > now + MAX_FUTURE_SKEW:
-        raise BadInput("occurredAt is in the future.", field="occurredAt")
-    return CheckedReport(
-        report=report,
-        model=model,
-        operation=operation,
-        ai_type=ai_type,
-        tokens=tokens,
-        request_id=request_id,
-        occurred_at=occurred_at,
-    )
-
-
-@dataclass(frozen=True)
-class Priced:
-    """A report's model, price version and cost (all None when unknown); the long-context
-    tier the cost was computed at (None: the base prices); and, unpriced, why, with the
-    closest known model names when the name is unknown."""
-
-    model: models.AiModel | None
-    price: models.AiModelPrice | None
-    cost: Decimal | None
-    tier_above: int | None = None
-    unpriced_reason: str | None = None
-    suggestions: tuple[str, ...] = ()
-
-    @property
-    def model_key(self) -> str | None:
-        return self.model.key if self.model else None
-
-
-async def price_report(
-    workspace_id: UUID, checked: CheckedReport, book: PriceBook | None = None
-) -> Priced:
-    book = book or PriceBook(workspace_id)
-    model = await book.model(checked.model)
-    if model is None:
-        suggestions = await book.suggestions(checked.model)
-        return Priced(None, None, None, None, UNKNOWN_MODEL_REASON, tuple(suggestions))
-    price = await book.price(model.id, checked.occurred_at)
-    if price is None:
-        return Priced(model, None, None, None, NO_PRICE_REASON)
-    prices = prices_of(price)
-    cost = cost_of(checked.tokens, prices, checked.report.cache_write_1h_tokens)
-    tier = prices.tier_for(checked.tokens.input_total)
-    return Priced(model, price, cost, tier.above_tokens if tier else None)
-
-
-# why a recorded call is unpriced (the UnpricedReason enum of the schema)
-UNKNOWN_MODEL_REASON = "UNKNOWN_MODEL"
-NO_PRICE_REASON = "NO_PRICE"
 
 
 @dataclass
@@ -245,8 +107,59 @@ async def write_usage(
     totals to the caller (sendMessage bumps them with the message).
     """
     now = now or datetime.now(UTC)
+    event = await _create_event(
+        db,
+        workspace_id=workspace_id,
+        checked=checked,
+        priced=priced,
+        references=(conversation_id, contact_id, message_id),
+        include_cache=include_cache,
+    )
+    charge = await budgets.charge(
+        db,
+        workspace_id=workspace_id,
+        occurred_at=checked.occurred_at,
+        cost=priced.cost,
+        reservation_id=checked.report.reservation_id,
+        now=now,
+        usage_id=event.id,
+    )
+    if charge.over_budget:
+        event.over_budget = True
+        await event.save(using_db=db, update_fields=["over_budget"])
+    await bump_daily(db, daily_key(event), daily_delta(event))
+    if bump_totals:
+        await add_to_totals(
+            db,
+            conversation_id=conversation_id,
+            contact_id=contact_id,
+            tokens=checked.tokens.total,
+            cost=priced.cost or Decimal(0),
+        )
+    recorded = await events.record(
+        db,
+        workspace_id=workspace_id,
+        type="usage.recorded",
+        conversation_id=conversation_id,
+        payload=usage_payload(event),
+    )
+    return Recorded(event=event, wakeups=[*charge.events, recorded], priced=priced)
+
+
+async def _create_event(
+    db: BaseDBAsyncClient,
+    *,
+    workspace_id: UUID,
+    checked: CheckedReport,
+    priced: Priced,
+    references: tuple[UUID | None, UUID | None, UUID | None],
+    include_cache: bool | None,
+) -> models.AiUsageEvent:
+    """The usage event row of a checked, priced report (references: conversation,
+    contact, message); `include_cache` overrides the report's convention flag."""
     report, tokens = checked.report, checked.tokens
-    event = await models.AiUsageEvent.create(
+    conversation_id, contact_id, message_id = references
+    return await models.AiUsageEvent.create(
         using_db=db,
         workspace_id=workspace_id,
         reported_model=checked.model,
@@ -278,35 +191,6 @@ async def write_usage(
         cost_pico=budgets.to_pico(priced.cost) if priced.cost is not None else None,
         reservation_id=report.reservation_id,
     )
-    charge = await budgets.charge(
-        db,
-        workspace_id=workspace_id,
-        occurred_at=checked.occurred_at,
-        cost=priced.cost,
-        reservation_id=report.reservation_id,
-        now=now,
-        usage_id=event.id,
-    )
-    if charge.over_budget:
-        event.over_budget = True
-        await event.save(using_db=db, update_fields=["over_budget"])
-    await bump_daily(db, daily_key(event), daily_delta(event))
-    if bump_totals:
-        await add_to_totals(
-            db,
-            conversation_id=conversation_id,
-            contact_id=contact_id,
-            tokens=tokens.total,
-            cost=priced.cost or Decimal(0),
-        )
-    recorded = await events.record(
-        db,
-        workspace_id=workspace_id,
-        type="usage.recorded",
-        conversation_id=conversation_id,
-        payload=usage_payload(event),
-    )
-    return Recorded(event=event, wakeups=[*charge.events, recorded], priced=priced)
 
 
 async def existing_usage(workspace_id: UUID, checked: CheckedReport) -> models.AiUsageEvent | None:

@@ -7,6 +7,7 @@ their own transaction first, then the events are repriced, each in its own trans
 """
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -15,8 +16,8 @@ from tortoise.transactions import in_transaction
 import models
 from api.core import events
 from api.usage import budgets
-from api.usage.catalog import price_at, prices_of, resolve_model
-from api.usage.pricing import cost_of
+from api.usage.catalog import OwnModel, add_model, price_at, prices_of, resolve_model, set_price
+from api.usage.pricing import ModelPrices, cost_of
 from api.usage.rollups import (
     DailyDelta,
     add_to_totals,
@@ -120,3 +121,45 @@ async def _price_event(
             payload=usage_payload(event),
         )
     return [*threshold_events, repriced]
+
+
+# --- a catalog change and the repricing it causes, as one operation ------------------
+
+
+@dataclass(frozen=True)
+class PriceAdded:
+    """A model with its new price version, and how many recorded calls that priced."""
+
+    model: models.AiModel
+    price: models.AiModelPrice
+    repriced: int
+
+
+async def add_model_and_reprice(*, workspace_id: UUID, model: OwnModel) -> PriceAdded:
+    """Add a workspace's own model with its first price (one transaction), then price the
+    workspace's usage that was waiting for it (one transaction per event, after commit:
+    repricing takes each event's conversation and contact locks in the order recording
+    does, so it must not run inside a transaction holding other rows; and what it leaves
+    undone, `parley pricing reprice` finishes, so the model never waits on it)."""
+    row, price = await add_model(workspace_id=workspace_id, model=model)
+    repriced = await reprice_unpriced(workspace_id=workspace_id)
+    return PriceAdded(row, price, repriced.priced)
+
+
+async def set_price_and_reprice(
+    *,
+    workspace_id: UUID,
+    model_name: str,
+    prices: ModelPrices,
+    effective_from: datetime | None = None,
+) -> PriceAdded:
+    """A new price version for the workspace (`catalog.set_price`), then its usage priced
+    by it, as `add_model_and_reprice` does."""
+    row, price = await set_price(
+        workspace_id=workspace_id,
+        model_name=model_name,
+        prices=prices,
+        effective_from=effective_from,
+    )
+    repriced = await reprice_unpriced(workspace_id=workspace_id)
+    return PriceAdded(row, price, repriced.priced)
