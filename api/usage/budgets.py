@@ -1,4 +1,7 @@
-"""Monthly AI budgets: period counters, reservations, thresholds.
+"""Monthly AI budgets: period counters, charging a recorded call, thresholds, settings.
+
+(Holding a call's worst case before it is made is api/usage/reservations.py; charging
+a call settles its reservation here.)
 
 Every workspace has one `AiBudgetPeriod` row per calendar month (UTC), created on first
 use, holding `spent` and `reserved` in integer pico-USD (see models/usage.py for why
@@ -10,7 +13,7 @@ on PostgreSQL and SQLite never overshoot:
 * settle:   `SET reserved = reserved - r, spent = spent + c` (the reservation row is
             closed by its own conditional UPDATE first, so a reservation settles once)
 
-A budget decides whether a call may START (`reserve`); the cost of a call that was made
+A budget decides whether a call may START (`reservations.reserve`); the cost of a call that was made
 is always recorded, even past a HARD limit: the event is then marked `over_budget` and a
 `budget.exceeded` event announces it, and the spending over the limit makes every later
 reservation fail until the budget is raised or the month ends. A zero cost never

@@ -31,8 +31,10 @@ content included); when it is ABOVE a tier's threshold, every token of the call
 (input, cache, output, reasoning) is billed at that tier's prices, as the providers
 bill. A tier leaving a kind's price out uses the base price of that kind.
 
-Pure Python: no database, no GraphQL. Invalid input raises `BadInput` naming the
-camelCase input field.
+Also the cost as stored (`cost_of`, 12 decimal places), the worst case a reservation
+holds, and prices checked or fitted to the price columns' decimal places (from
+models/usage.py). Pure Python: no database access, no GraphQL. Invalid input raises
+`BadInput` naming the camelCase input field.
 """
 
 from __future__ import annotations
