@@ -236,8 +236,8 @@ def pricing_import(
     reprice: bool = typer.Option(True, help="Then price unpriced usage the file now covers."),
 ) -> None:
     """Import the per-token priced text models of a LiteLLM price file into the catalog."""
-    from api.usage import service
-    from api.usage.catalog import load_litellm_file
+    from api.usage import catalog, repricing
+    from api.usage.litellm import load_litellm_file
 
     def aware(value: datetime | None) -> datetime | None:
         if value is None or value.utcoffset() is not None:
@@ -246,7 +246,7 @@ def pricing_import(
 
     async def work() -> str:
         parsed = load_litellm_file(file)
-        result = await service.import_catalog(
+        result = await catalog.import_catalog(
             parsed.models, source="litellm", effective_from=aware(effective_from)
         )
         skipped = ", ".join(f"{n} {reason}" for reason, n in parsed.skipped.items()) or "none"
@@ -256,7 +256,7 @@ def pricing_import(
             f"added. Skipped {parsed.skipped_total} entries ({skipped}).",
         ]
         if reprice:
-            repriced = await service.reprice_unpriced()
+            repriced = await repricing.reprice_unpriced()
             lines.append(_repriced_line(repriced))
         return "\n".join(lines)
 
@@ -272,10 +272,10 @@ def pricing_reprice(
     workspace: UUID | None = typer.Option(None, help="Only this workspace (default all)."),
 ) -> None:
     """Price usage recorded for models that were unknown or unpriced at the time."""
-    from api.usage import service
+    from api.usage import repricing
 
     async def work() -> Any:
-        return await service.reprice_unpriced(workspace_id=workspace)
+        return await repricing.reprice_unpriced(workspace_id=workspace)
 
     typer.echo(_repriced_line(run_with_db(work)))
 
@@ -312,10 +312,10 @@ def budget_set(
 @budget_cli.command("release-expired")
 def budget_release_expired() -> None:
     """Release budget reservations that expired unsettled (also done lazily)."""
-    from api.usage import budgets
+    from api.usage import reservations
 
     async def work() -> int:
-        return await budgets.release_expired()
+        return await reservations.release_expired()
 
     typer.echo(f"Released {run_with_db(work)} expired reservation(s).")
 

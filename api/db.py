@@ -55,7 +55,7 @@ async def migrate(tortoise_config: dict[str, Any]) -> list[str]:
     await command.init()
     try:
         applied = await command.upgrade(run_in_transaction=True)
-        from api.usage.service import install_default_catalog
+        from api.usage.catalog import install_default_catalog
 
         await install_default_catalog()  # idempotent: adds only what is missing
         return applied

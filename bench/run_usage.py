@@ -649,7 +649,7 @@ async def parley_sql(database_url: str, specs: Sequence[Spec]) -> tuple[list[Spe
 
     try:
         import models
-        from api.usage import analytics
+        from api.usage import aggregates
 
         await Tortoise.init(config=tortoise_config(database_url))
         try:
@@ -657,20 +657,20 @@ async def parley_sql(database_url: str, specs: Sequence[Spec]) -> tuple[list[Spe
             moment = datetime(2030, 1, 1, tzinfo=UTC)
             result = []
             for spec in specs:
-                dimension = analytics.Dimension(spec.group)
+                dimension = aggregates.Dimension(spec.group)
                 if spec.source == "rollup":
-                    aggregates = analytics._rollup_aggregates()
-                    column = analytics.ROLLUP_COLUMNS[dimension]
+                    aggregates = aggregates.rollup_aggregates()
+                    column = aggregates.ROLLUP_COLUMNS[dimension]
                     query = models.AiUsageDaily.filter(workspace_id=ws, day__gte=day, day__lt=day)
                 else:
-                    aggregates = analytics._event_aggregates()
-                    column = analytics.EVENT_COLUMNS[dimension]
-                    query = analytics.events_in(ws, moment, moment)
+                    aggregates = aggregates.event_aggregates()
+                    column = aggregates.EVENT_COLUMNS[dimension]
+                    query = aggregates.events_in(ws, moment, moment)
                 sql = (
                     query.annotate(**aggregates).group_by(column).values(column, *aggregates).sql()
                 )
                 result.append(replace(spec, sql=sql))
-            return result, "the SQL Parley builds (api/usage/analytics.py, Tortoise `.sql()`)"
+            return result, "the SQL Parley builds (api/usage/aggregates.py, Tortoise `.sql()`)"
         finally:
             await Tortoise.close_connections()
     except Exception as error:  # the module is someone else's and still moving

@@ -8,7 +8,7 @@ COPY straight into the real tables:
 * 8 members, 8,000 contacts and 20,000 conversations (no chat messages);
 * 1,000,000 `ai_usage_event` rows over the last 90 days, priced from the catalog's
   price versions exactly as Parley prices them (integer pico-USD, checked against
-  `api.usage.service.cost_of` on a sample);
+  `api.usage.pricing.cost_of` on a sample);
 * the `ai_usage_daily` rollup, the conversations' and contacts' token/cost totals and the
   monthly `ai_budget_period` counters, all computed from the same generated events (the
   runner checks the rollup against a GROUP BY over the events).
@@ -545,8 +545,7 @@ def events_chunk(
 
 def cross_check_costs(rows: Sequence[tuple[Any, ...]], catalog: dict[str, PricedModel]) -> None:
     """The integer pico-USD cost of a sample of rows equals Parley's own `cost_of`."""
-    from api.usage.pricing import TokenCounts
-    from api.usage.service import cost_of
+    from api.usage.pricing import TokenCounts, cost_of
 
     for row in rows[:: max(1, len(rows) // 2000)]:
         model = catalog[row[4]]

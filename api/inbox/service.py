@@ -24,7 +24,7 @@ from api.core.auth import Viewer
 from api.core.errors import BadInput, Conflict, NotFound
 from api.core.pagination import Page, PageArgs, SortKey, keyset_page
 from api.tenancy.service import normalize_email, required_text
-from api.usage import service as usage_service
+from api.usage import recording, reports
 from models.enums import (
     AiState,
     Channel,
@@ -559,7 +559,7 @@ class MessageUsage:
     input_tokens_include_cache: bool | None = None
     cost: Decimal | None = None
     response_time_ms: int | None = None
-    # recorded as an AI usage event with the message (see api/usage/service.py)
+    # recorded as an AI usage event with the message (see api/usage/recording.py)
     operation: str = "reply"
     ai_type: str | None = None
     request_id: str | None = None
@@ -629,10 +629,10 @@ async def send_message(
         raise BadInput("A message needs some text.", field="content")
     if len(content) > MAX_MESSAGE_LENGTH:
         raise BadInput(f"content is longer than {MAX_MESSAGE_LENGTH} characters.", field="content")
-    metered: usage_service.MessageUsageReport | None = None
+    metered: recording.MessageUsageReport | None = None
     if usage is not None:
         _check_usage(usage)
-        metered, earlier = await usage_service.prepare_message_usage(
+        metered, earlier = await recording.prepare_message_usage(
             workspace_id=workspace_id,
             report=_usage_report(usage),
             include_cache=bool(usage.input_tokens_include_cache),
@@ -678,7 +678,7 @@ async def send_message(
             wakeups: list[models.Event] = []
             if metered is not None:
                 wakeups = (
-                    await usage_service.write_message_usage(
+                    await recording.write_message_usage(
                         db,
                         workspace_id=workspace_id,
                         usage=metered,
@@ -701,7 +701,7 @@ async def send_message(
         # a concurrent send with the same usage requestId won: return its message
         if metered is None:
             raise
-        earlier = await usage_service.existing_usage(workspace_id, metered.checked)
+        earlier = await recording.existing_usage(workspace_id, metered.checked)
         if earlier is None:
             raise
         return await _message_of_usage(earlier)
@@ -709,10 +709,10 @@ async def send_message(
     return message
 
 
-def _usage_report(usage: MessageUsage) -> usage_service.UsageReport:
+def _usage_report(usage: MessageUsage) -> reports.UsageReport:
     """The usage event of an AI message; its tokens are already split by kind."""
-    return usage_service.UsageReport(
-        model=usage.model or usage_service.UNKNOWN_MODEL,
+    return reports.UsageReport(
+        model=usage.model or recording.UNKNOWN_MODEL,
         operation=usage.operation,
         ai_type=usage.ai_type,
         input_tokens=usage.input_tokens,

@@ -28,7 +28,7 @@ from api.core.validation import MAX_SEARCH, column, limit
 from api.inbox import service
 from api.inbox.loaders import ContactByIdLoader, ConversationByIdLoader, MessageByIdLoader
 from api.tenancy.types import User
-from api.usage import service as usage_service
+from api.usage import recording
 from api.usage.types import AiUsageEvent
 from models import enums
 
@@ -505,7 +505,7 @@ class SendMessagePayload:
 
     @strawberry.field(description="The usage event recorded with it (null without usage).")
     async def usage(self, info: Info) -> AiUsageEvent | None:
-        row = await usage_service.usage_of_message(
+        row = await recording.usage_of_message(
             workspace_id=info.context.workspace_id, message_id=self._message.id
         )
         return AiUsageEvent.from_model(row) if row else None

@@ -11,7 +11,8 @@ conversation's *current* state, not its state at the time of the call.
 
 Buckets. SQL groups by UTC day; ISO weeks (starting Monday) and calendar months are
 folded from days in Python (a range holds at most MAX_SPAN_DAYS days), so no dialect's
-date functions are needed beyond "the UTC date of a timestamp" for events (`_UtcDate`).
+date functions are needed beyond "the UTC date of a timestamp" for events
+(`aggregates.UtcDate`).
 
 Money. Sums are of integer pico-USD (1e-12 USD), exact on both databases, turned into
 Decimal at the end. A SUM of BIGINTs is NUMERIC (exact, unbounded) on PostgreSQL but
@@ -29,325 +30,32 @@ databases). Unpriced calls count as requests and tokens, not cost.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pypika_tortoise import SqlContext
-from pypika_tortoise.enums import Dialects
-from pypika_tortoise.terms import Function as SqlFunction
-from tortoise.expressions import F, Function
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
-import models
 from api.core.errors import BadInput
 from api.usage import budgets
-from api.usage.pricing import TokenCounts, cache_hit_rate
-from models.enums import AiState, LeadStatus
+from api.usage.aggregates import (
+    TIME_DIMENSIONS,
+    Dimension,
+    Key,
+    Totals,
+    as_int,
+    check_range,
+    events_in,
+    grouped_sums,
+    rollup_groups,
+)
+from api.usage.pricing import COST_QUANTUM
+from models.enums import LeadStatus
 
-MAX_SPAN_DAYS = 400
 MAX_TOP = 1000
 MAX_GROUPS = 10_000  # without `top`
-COST_QUANTUM = Decimal("0.000000000001")
-
-
-class Dimension(StrEnum):
-    """What a summary row is grouped by."""
-
-    DAY = "DAY"
-    WEEK = "WEEK"
-    MONTH = "MONTH"
-    MODEL = "MODEL"
-    PROVIDER = "PROVIDER"
-    OPERATION = "OPERATION"
-    AI_TYPE = "AI_TYPE"
-    USER = "USER"
-    CONVERSATION = "CONVERSATION"
-    CONTACT = "CONTACT"
-    AI_STATE = "AI_STATE"
-
-
-TIME_DIMENSIONS = (Dimension.DAY, Dimension.WEEK, Dimension.MONTH)
-# the dimensions the daily rollup holds (weeks and months are folded from its days)
-ROLLUP_COLUMNS = {
-    Dimension.DAY: "day",
-    Dimension.MODEL: "model_key",
-    Dimension.PROVIDER: "provider",
-    Dimension.OPERATION: "operation",
-    Dimension.AI_TYPE: "ai_type",
-}
-EVENT_COLUMNS = {
-    Dimension.DAY: "utc_day",  # annotated with _UtcDate
-    Dimension.MODEL: "model_key",
-    Dimension.PROVIDER: "provider",
-    Dimension.OPERATION: "operation",
-    Dimension.AI_TYPE: "ai_type",
-    Dimension.USER: "user_id",
-    Dimension.CONVERSATION: "conversation_id",
-    Dimension.CONTACT: "contact_id",
-    Dimension.AI_STATE: "conversation__ai_state",
-}
-
-
-# --- the UTC date of a timestamp, per dialect -------------------------------------------
-
-
-class _UtcDateSql(SqlFunction):
-    def __init__(self, term: Any, alias: str | None = None) -> None:
-        super().__init__("DATE", term, alias=alias)
-
-    def get_function_sql(self, ctx: SqlContext) -> str:
-        column = self.get_arg_sql(self.args[0], ctx)
-        if ctx.dialect == Dialects.POSTGRESQL:
-            return f"CAST(({column} AT TIME ZONE 'UTC') AS DATE)"
-        if ctx.dialect == Dialects.SQLITE:
-            return f"DATE({column})"  # ISO text with its offset: DATE() gives the UTC date
-        raise NotImplementedError(f"no UTC date for {ctx.dialect}")
-
-
-class _UtcDate(Function):
-    """`DATE(ts)` on SQLite, `CAST((ts AT TIME ZONE 'UTC') AS DATE)` on PostgreSQL."""
-
-    database_func = _UtcDateSql
-
-
-# --- totals -----------------------------------------------------------------------------
-
-
-@dataclass
-class Totals:
-    """Sums of usage: requests, tokens by kind, exact cost, latency."""
-
-    requests: int = 0
-    unpriced_requests: int = 0
-    uncached_input_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    output_tokens: int = 0
-    reasoning_tokens: int = 0
-    cost_pico: int = 0
-    latency_sum_ms: int = 0
-    latency_count: int = 0
-
-    def add(self, other: "Totals") -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def cost_usd(self) -> Decimal:
-        return budgets.from_pico(self.cost_pico).quantize(COST_QUANTUM)
-
-    @property
-    def total_tokens(self) -> int:
-        return (
-            self.uncached_input_tokens
-            + self.cache_read_tokens
-            + self.cache_write_tokens
-            + self.output_tokens
-            + self.reasoning_tokens
-        )
-
-    @property
-    def cache_hit_rate(self) -> Decimal | None:
-        return cache_hit_rate(
-            TokenCounts(
-                self.uncached_input_tokens,
-                self.cache_read_tokens,
-                self.cache_write_tokens,
-                self.output_tokens,
-            )
-        )
-
-    @property
-    def avg_latency_ms(self) -> float | None:
-        return self.latency_sum_ms / self.latency_count if self.latency_count else None
-
-
-def _int(value: Any) -> int:
-    """SUM of a BIGINT is NUMERIC on PostgreSQL (a Decimal here), NULL over no rows."""
-    return int(value) if value is not None else 0
-
-
-# the aggregates of each source, as annotations; `_totals_of` reads them back
-def _rollup_aggregates() -> dict[str, Any]:
-    return {
-        "t_requests": Sum("requests"),
-        "t_unpriced": Sum("unpriced_requests"),
-        "t_uncached": Sum("uncached_input_tokens"),
-        "t_cache_read": Sum("cache_read_tokens"),
-        "t_cache_write": Sum("cache_write_tokens"),
-        "t_output": Sum("output_tokens"),
-        "t_reasoning": Sum("reasoning_tokens"),
-        "t_cost_micro": Sum("cost_micro"),
-        "t_cost_pico": Sum("cost_pico"),
-        "t_latency_sum": Sum("latency_sum_ms"),
-        "t_latency_count": Sum("latency_count"),
-    }
-
-
-def _event_aggregates() -> dict[str, Any]:
-    return {
-        "t_requests": Count("id"),
-        "t_priced": Count("cost_pico"),
-        "t_uncached": Sum("uncached_input_tokens"),
-        "t_cache_read": Sum("cache_read_tokens"),
-        "t_cache_write": Sum("cache_write_tokens"),
-        "t_output": Sum("output_tokens"),
-        "t_reasoning": Sum("reasoning_tokens"),
-        "t_cost_micro": Sum(F("cost_pico") / budgets.PICO_PER_MICRO),
-        "t_cost_pico": Sum(F("cost_pico") % budgets.PICO_PER_MICRO),
-        "t_latency_sum": Sum("latency_ms"),
-        "t_latency_count": Count("latency_ms"),
-    }
-
-
-def _totals_of(row: dict[str, Any]) -> Totals:
-    requests = _int(row["t_requests"])
-    unpriced = _int(row["t_unpriced"]) if "t_unpriced" in row else requests - _int(row["t_priced"])
-    return Totals(
-        requests=requests,
-        unpriced_requests=unpriced,
-        uncached_input_tokens=_int(row["t_uncached"]),
-        cache_read_tokens=_int(row["t_cache_read"]),
-        cache_write_tokens=_int(row["t_cache_write"]),
-        output_tokens=_int(row["t_output"]),
-        reasoning_tokens=_int(row["t_reasoning"]),
-        cost_pico=_int(row["t_cost_micro"]) * budgets.PICO_PER_MICRO + _int(row["t_cost_pico"]),
-        latency_sum_ms=_int(row["t_latency_sum"]),
-        latency_count=_int(row["t_latency_count"]),
-    )
-
-
-# --- ranges -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """[start, end) in UTC."""
-
-    start: datetime
-    end: datetime
-
-
-def check_range(start: datetime, end: datetime, *, field: str = "range") -> DateRange:
-    for name, value in (("from", start), ("to", end)):
-        if value.utcoffset() is None:
-            raise BadInput(
-                f"{field}.{name} needs a time zone (e.g. 2030-01-01T00:00:00Z).",
-                field=f"{field}.{name}",
-            )
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
-    if start >= end:
-        raise BadInput(f"{field}.from must be before {field}.to.", field=f"{field}.to")
-    if end - start > timedelta(days=MAX_SPAN_DAYS):
-        raise BadInput(f"A range spans at most {MAX_SPAN_DAYS} days.", field=f"{field}.to")
-    return DateRange(start, end)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
-
-
-def _whole_days(period: DateRange) -> tuple[date, date] | None:
-    """The whole UTC days inside the range, [first, end), or None if there are none."""
-    first = period.start.date()
-    if _midnight(first) < period.start:
-        first += timedelta(days=1)
-    end = period.end.date()
-    return (first, end) if first < end else None
-
-
-# --- grouped sums -------------------------------------------------------------------------
-
-Key = tuple[Any, ...]
-
-
-def _day(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _uuid(value: Any) -> UUID | None:
-    if value is None or isinstance(value, UUID):
-        return value
-    return UUID(str(value))
-
-
-def _normalize(dimension: Dimension, value: Any) -> Any:
-    if dimension is Dimension.DAY:
-        return _day(value)
-    if dimension is Dimension.AI_TYPE:
-        return value or None  # "" is "none named"
-    if dimension in (Dimension.USER, Dimension.CONVERSATION, Dimension.CONTACT):
-        return _uuid(value)
-    if dimension is Dimension.AI_STATE:
-        return AiState(value) if value is not None else None
-    return value
-
-
-async def _grouped(
-    query: QuerySet[Any],
-    columns: dict[Dimension, str],
-    dimensions: Sequence[Dimension],
-    aggregates: dict[str, Any],
-) -> list[tuple[Key, Totals]]:
-    names = [columns[d] for d in dimensions]
-    query = query.annotate(**aggregates)
-    if names:
-        query = query.group_by(*names)
-    rows = await query.values(*names, *aggregates)
-    result = []
-    for row in rows:
-        totals = _totals_of(row)
-        if not totals.requests and not names:
-            continue  # an aggregate over no rows
-        key = tuple(_normalize(d, row[n]) for d, n in zip(dimensions, names, strict=True))
-        result.append((key, totals))
-    return result
-
-
-async def _rollup_groups(
-    workspace_id: UUID, first: date, end: date, dimensions: Sequence[Dimension]
-) -> list[tuple[Key, Totals]]:
-    query = models.AiUsageDaily.filter(workspace_id=workspace_id, day__gte=first, day__lt=end)
-    return await _grouped(query, ROLLUP_COLUMNS, dimensions, _rollup_aggregates())
-
-
-def events_in(workspace_id: UUID, start: datetime, end: datetime) -> QuerySet[Any]:
-    return models.AiUsageEvent.filter(
-        workspace_id=workspace_id, occurred_at__gte=start, occurred_at__lt=end
-    )
-
-
-async def _event_groups(
-    workspace_id: UUID, start: datetime, end: datetime, dimensions: Sequence[Dimension]
-) -> list[tuple[Key, Totals]]:
-    query = events_in(workspace_id, start, end)
-    if Dimension.DAY in dimensions:
-        query = query.annotate(utc_day=_UtcDate("occurred_at"))
-    return await _grouped(query, EVENT_COLUMNS, dimensions, _event_aggregates())
-
-
-async def _sql_groups(
-    workspace_id: UUID, period: DateRange, dimensions: Sequence[Dimension]
-) -> list[tuple[Key, Totals]]:
-    """Sums grouped by `dimensions` (no WEEK/MONTH: those come from DAY)."""
-    days = _whole_days(period)
-    if days is None or any(d not in ROLLUP_COLUMNS for d in dimensions):
-        return await _event_groups(workspace_id, period.start, period.end, dimensions)
-    first, end = days
-    groups = await _rollup_groups(workspace_id, first, end, dimensions)
-    if period.start < _midnight(first):
-        groups += await _event_groups(workspace_id, period.start, _midnight(first), dimensions)
-    if _midnight(end) < period.end:
-        groups += await _event_groups(workspace_id, _midnight(end), period.end, dimensions)
-    return groups
 
 
 def week_of(day: date) -> date:
@@ -396,13 +104,33 @@ async def usage_summary(
     sql_dimensions = list(
         dict.fromkeys(Dimension.DAY if d in TIME_DIMENSIONS else d for d in dimensions)
     )
-    groups = await _sql_groups(workspace_id, period, sql_dimensions)
+    groups = await grouped_sums(workspace_id, period, sql_dimensions)
     summary = Summary(rows=[])
+    for _, totals in groups:
+        summary.total.add(totals)
+    if not dimensions:
+        return summary
+    folded = _fold(groups, sql_dimensions, dimensions)
+    if top is None and len(folded) > MAX_GROUPS:
+        raise BadInput(
+            f"More than {MAX_GROUPS} groups: pass top (at most {MAX_TOP}) or a shorter range.",
+            field="top",
+        )
+    summary.rows = [
+        SummaryRow(dict(zip(dimensions, key, strict=True)), totals)
+        for key, totals in _ordered(folded, dimensions, top)
+    ]
+    return summary
+
+
+def _fold(
+    groups: list[tuple[Key, Totals]],
+    sql_dimensions: Sequence[Dimension],
+    dimensions: Sequence[Dimension],
+) -> dict[Key, Totals]:
+    """The SQL groups (by day) summed into the asked dimensions (weeks and months)."""
     folded: dict[Key, Totals] = {}
     for key, totals in groups:
-        summary.total.add(totals)
-        if not dimensions:
-            continue
         values = dict(zip(sql_dimensions, key, strict=True))
         row_key = []
         for dimension in dimensions:
@@ -413,11 +141,14 @@ async def usage_summary(
             else:
                 row_key.append(values[dimension])
         folded.setdefault(tuple(row_key), Totals()).add(totals)
-    if top is None and len(folded) > MAX_GROUPS:
-        raise BadInput(
-            f"More than {MAX_GROUPS} groups: pass top (at most {MAX_TOP}) or a shorter range.",
-            field="top",
-        )
+    return folded
+
+
+def _ordered(
+    folded: dict[Key, Totals], dimensions: Sequence[Dimension], top: int | None
+) -> list[tuple[Key, Totals]]:
+    """Without `top`, by time keys, then cost (highest first), requests and the other
+    keys; with `top`, the `top` groups of highest cost (ties: requests, then keys)."""
     time_positions = [i for i, d in enumerate(dimensions) if d in TIME_DIMENSIONS]
     other_positions = [i for i, d in enumerate(dimensions) if d not in TIME_DIMENSIONS]
 
@@ -439,11 +170,7 @@ async def usage_summary(
         )
 
     items = list(folded.items())
-    items = sorted(items, key=by_cost)[:top] if top is not None else sorted(items, key=by_time)
-    summary.rows = [
-        SummaryRow(dict(zip(dimensions, key, strict=True)), totals) for key, totals in items
-    ]
-    return summary
+    return sorted(items, key=by_cost)[:top] if top is not None else sorted(items, key=by_time)
 
 
 # --- the A/B view and cost to serve ----------------------------------------------------
@@ -483,7 +210,7 @@ async def _count_by_model(query: QuerySet[Any], column: str) -> dict[str, int]:
         .group_by("model_key")
         .values("model_key", "n")
     )
-    return {row["model_key"]: _int(row["n"]) for row in rows}
+    return {row["model_key"]: as_int(row["n"]) for row in rows}
 
 
 async def model_comparison(
@@ -529,9 +256,9 @@ async def model_comparison(
         entry.conversions = conversions.get(model, 0)
     for found in messages:
         if (with_messages := stats.get(found["model_key"])) is not None:
-            with_messages.messages = _int(found["n"])
-            with_messages.response_time_sum_ms = _int(found["rt_sum"])
-            with_messages.response_time_count = _int(found["rt_count"])
+            with_messages.messages = as_int(found["n"])
+            with_messages.response_time_sum_ms = as_int(found["rt_sum"])
+            with_messages.response_time_count = as_int(found["rt_count"])
     return sorted(stats.values(), key=lambda s: (-s.totals.cost_pico, -s.totals.requests, s.model))
 
 
@@ -559,7 +286,7 @@ async def _distinct(query: QuerySet[Any], column: str) -> int:
     # grouped by the (one) workspace: with a joined filter and no GROUP BY, Tortoise would
     # group by every column of the event
     rows = await query.annotate(n=Count(column, distinct=True)).group_by("workspace_id").values("n")
-    return _int(rows[0]["n"]) if rows else 0
+    return as_int(rows[0]["n"]) if rows else 0
 
 
 async def cost_to_serve(*, workspace_id: UUID, start: datetime, end: datetime) -> CostToServe:
@@ -603,7 +330,7 @@ async def current_totals(*, workspace_id: UUID, now: datetime | None = None) -> 
     now = now or datetime.now(UTC)
     start = budgets.period_start_of(now)
     end = budgets.period_end_of(start)
-    groups = await _rollup_groups(workspace_id, start, end, [])
+    groups = await rollup_groups(workspace_id, start, end, [])
     totals = Totals()
     for _, group in groups:
         totals.add(group)

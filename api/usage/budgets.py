@@ -1,4 +1,7 @@
-"""Monthly AI budgets: period counters, reservations, thresholds.
+"""Monthly AI budgets: period counters, charging a recorded call, thresholds, settings.
+
+(Holding a call's worst case before it is made is api/usage/reservations.py; charging
+a call settles its reservation here.)
 
 Every workspace has one `AiBudgetPeriod` row per calendar month (UTC), created on first
 use, holding `spent` and `reserved` in integer pico-USD (see models/usage.py for why
@@ -10,7 +13,7 @@ on PostgreSQL and SQLite never overshoot:
 * settle:   `SET reserved = reserved - r, spent = spent + c` (the reservation row is
             closed by its own conditional UPDATE first, so a reservation settles once)
 
-A budget decides whether a call may START (`reserve`); the cost of a call that was made
+A budget decides whether a call may START (`reservations.reserve`); the cost of a call that was made
 is always recorded, even past a HARD limit: the event is then marked `over_budget` and a
 `budget.exceeded` event announces it, and the spending over the limit makes every later
 reservation fail until the budget is raised or the month ends. A zero cost never
@@ -25,7 +28,7 @@ both databases, so this is exactly `spent + reserved + x <= limit`).
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -37,19 +40,13 @@ from tortoise.transactions import in_transaction
 
 import models
 from api.core import events
-from api.core.errors import BadInput, Conflict, NotFound, QuotaExceeded
+from api.core.errors import BadInput, Conflict, NotFound
 from models.usage import BudgetMode, ReservationStatus
 
 PICO_PER_USD = 10**12
 PICO_PER_MICRO = 10**6
 MAX_BUDGET_USD = Decimal(1_000_000)
-# the most a workspace may hold in reservations at once, also without a HARD budget:
-# reserved_pico is one BIGINT (9.2e18), and one reservation holds at most 2e18 (the
-# token and price bounds), so it can never overflow
-MAX_RESERVED_USD = Decimal(4_000_000)
 THRESHOLDS = (50, 80, 100)
-DEFAULT_RESERVATION_TTL = timedelta(minutes=10)
-MAX_RESERVATION_TTL = timedelta(hours=1)
 
 
 def to_pico(usd: Decimal) -> int:
@@ -115,7 +112,7 @@ async def period_for(
     raise RuntimeError("budget period row neither found nor created")
 
 
-def _within_budget(extra_pico: int) -> Q:
+def within_budget(extra_pico: int) -> Q:
     """The WHERE of a counter change that must respect a HARD limit (see the module):
     R = limit - reserved - extra; spent_pico <= R and spent_micro <= (R - spent_pico) / 10^6."""
     room = F("limit_pico") - (F("reserved_pico") + extra_pico)
@@ -300,105 +297,6 @@ async def announce_thresholds(
                 )
             )
     return recorded
-
-
-# --- reservations ----------------------------------------------------------------------
-
-
-async def reserve(
-    *,
-    workspace_id: UUID,
-    model_key: str,
-    worst_case_usd: Decimal,
-    ttl: timedelta | None = None,
-    now: datetime | None = None,
-) -> models.AiBudgetReservation:
-    """Hold `worst_case_usd` against this month's budget, atomically; QuotaExceeded when a
-    HARD budget has no room. Expired reservations are released first."""
-    now = now or datetime.now(UTC)
-    ttl = DEFAULT_RESERVATION_TTL if ttl is None else ttl  # 0 s is refused, not defaulted
-    if not timedelta(seconds=1) <= ttl <= MAX_RESERVATION_TTL:
-        raise BadInput("ttlSeconds must be between 1 and 3600.", field="ttlSeconds")
-    await release_expired(workspace_id=workspace_id, now=now)
-    amount = to_pico_ceil(worst_case_usd)
-    async with in_transaction() as db:
-        period = await period_for(db, workspace_id, period_start_of(now))
-        if amount:
-            granted = await (
-                models.AiBudgetPeriod.filter(id=period.id)
-                .filter(_within_budget(amount))
-                .filter(reserved_pico__lte=to_pico(MAX_RESERVED_USD) - amount)
-                .using_db(db)
-                .update(reserved_pico=F("reserved_pico") + amount)
-            )
-            if not granted:
-                raise QuotaExceeded(
-                    f"Reserving {from_pico(amount)} USD would exceed the workspace's HARD "
-                    "monthly AI budget (spent and reserved so far count against it), or "
-                    f"hold more than {MAX_RESERVED_USD} USD in reservations at once."
-                )
-        return await models.AiBudgetReservation.create(
-            using_db=db,
-            workspace_id=workspace_id,
-            period_id=period.id,
-            model_key=model_key,
-            amount_pico=amount,
-            expires_at=now + ttl,
-        )
-
-
-async def _close(
-    reservation: Any, status: ReservationStatus, now: datetime
-) -> bool:  # reservation: a row or a (id, period_id, amount) triple
-    async with in_transaction() as db:
-        closed = await (
-            models.AiBudgetReservation.filter(id=reservation[0], status=ReservationStatus.ACTIVE)
-            .using_db(db)
-            .update(status=status, closed_at=now)
-        )
-        if closed:
-            await (
-                models.AiBudgetPeriod.filter(id=reservation[1])
-                .using_db(db)
-                .update(reserved_pico=F("reserved_pico") - reservation[2])
-            )
-    return bool(closed)
-
-
-async def release(
-    *, workspace_id: UUID, reservation_id: UUID, now: datetime | None = None
-) -> models.AiBudgetReservation:
-    """Give a reservation back unused (the call failed or was not made)."""
-    reservation = await models.AiBudgetReservation.get_or_none(
-        id=reservation_id, workspace_id=workspace_id
-    )
-    if reservation is None:
-        raise NotFound("No such budget reservation.", field="reservationId")
-    now = now or datetime.now(UTC)
-    if not await _close(
-        (reservation.id, reservation.period_id, reservation.amount_pico),
-        ReservationStatus.RELEASED,
-        now,
-    ):
-        raise Conflict(
-            f"The reservation is already {reservation.status.value.lower()}.",
-            field="reservationId",
-        )
-    return await models.AiBudgetReservation.get(id=reservation_id)
-
-
-async def release_expired(*, workspace_id: UUID | None = None, now: datetime | None = None) -> int:
-    """Release every unsettled reservation past its expiry; returns how many. Runs lazily
-    before each reservation and from `parley budget release-expired`."""
-    now = now or datetime.now(UTC)
-    query = models.AiBudgetReservation.filter(status=ReservationStatus.ACTIVE, expires_at__lte=now)
-    if workspace_id is not None:
-        query = query.filter(workspace_id=workspace_id)
-    rows = await query.values_list("id", "period_id", "amount_pico")
-    released = 0
-    for row in rows:
-        released += await _close(row, ReservationStatus.EXPIRED, now)
-    return released
 
 
 # --- budget settings and state --------------------------------------------------------

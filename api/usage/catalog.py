@@ -1,506 +1,444 @@
-"""The model catalog: the models Parley ships, and an importer for LiteLLM's price file.
+"""The model catalog in the database: resolving a reported name, the price in force,
+imports into the shared catalog, a workspace's own models and negotiated rates.
 
-`DEFAULT_CATALOG` is the curated list (list prices in USD per million tokens).
-`parse_litellm_catalog` / `load_litellm_file` read LiteLLM's
-`model_prices_and_context_window.json` (per-token prices as JSON floats) and keep
-the per-token priced text models, counting every skipped entry by reason.
-
-Pure Python: no database, no GraphQL.
+Models live in a scope: the shared catalog (GLOBAL_SCOPE, the operator's: `parley
+pricing import`, the default catalog at `parley migrate`) or a workspace's id (its own
+models). Prices are versions in force from `effective_from`; a workspace's negotiated
+rate comes before the list price. Adding a price here prices nothing already recorded:
+api/usage/repricing.py does that.
 """
 
-from __future__ import annotations
-
-import json
-import math
 import re
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+from uuid import UUID
 
-from api.core.errors import BadInput
-from api.usage.pricing import ModelPrices, PriceTier, per_token_to_per_million
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
-__all__ = [
-    "DEFAULT_CATALOG",
-    "SKIP_INVALID",
-    "SKIP_NOT_TEXT_MODEL",
-    "SKIP_SAMPLE_SPEC",
-    "SKIP_UNPRICED",
-    "TEXT_MODES",
-    "CatalogModel",
-    "LitellmImport",
-    "display_name_from_id",
-    "load_litellm_file",
-    "parse_litellm_catalog",
-]
+import models
+from api.core.errors import BadInput, Conflict, NotFound
+from api.core.pagination import Page, PageArgs, SortKey, keyset_page
+from api.usage.default_catalog import DEFAULT_CATALOG
+from api.usage.inputs import aware_utc, checked_text
+from api.usage.litellm import CatalogModel
+from api.usage.pricing import (
+    PRICE_NAMES,
+    ModelPrices,
+    PriceTier,
+    check_prices,
+    fit_prices,
+)
+from models.usage import GLOBAL_SCOPE
 
-
-@dataclass(frozen=True)
-class CatalogModel:
-    """A model that can be billed: identity, limits, capabilities and list prices."""
-
-    model_id: str
-    provider: str
-    display_name: str
-    context_window: int | None
-    max_output_tokens: int | None
-    capabilities: tuple[str, ...]
-    prices: ModelPrices
-    aliases: tuple[str, ...] = ()
+# the first price version of a model is in force from here: usage recorded before the
+# model was known gets priced by it
+BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
+MODEL_KEY_PATTERN = re.compile(r"^\S{1,200}$")
+BY_KEY = SortKey((("key", "str"), ("id", "uuid")), descending=False)
 
 
-# --------------------------------------------------------------------------- LiteLLM import
-
-# LiteLLM modes of text-generating LLMs billed per token.
-TEXT_MODES = frozenset({"chat", "completion", "responses"})
-
-SKIP_SAMPLE_SPEC = "sample_spec"  # the file's documentation entry, not a model
-SKIP_NOT_TEXT_MODEL = "not_text_model"  # embeddings, images, audio, rerank, no mode...
-SKIP_UNPRICED = "unpriced"  # a text model without both input and output per-token prices
-SKIP_INVALID = "invalid"  # a malformed value (non-numeric or negative price, bad limit...)
-
-_SAMPLE_SPEC_KEY = "sample_spec"
-_SUPPORTS_PREFIX = "supports_"
+def scopes_of(workspace_id: UUID) -> list[str]:
+    return [str(workspace_id), GLOBAL_SCOPE]
 
 
-@dataclass(frozen=True)
-class LitellmImport:
-    """Result of reading a LiteLLM price file: the imported models and the skip counts."""
+def visible_models(workspace_id: UUID) -> Q:
+    """The shared catalog and the workspace's own models."""
+    return Q(scope__in=scopes_of(workspace_id))
 
-    models: list[CatalogModel] = field(default_factory=list)
-    skipped: dict[str, int] = field(default_factory=dict)
+
+async def resolve_model(
+    workspace_id: UUID, name: str, *, db: BaseDBAsyncClient | None = None
+) -> models.AiModel | None:
+    """The model a report's name means: a key first, then an alias; the workspace's own
+    models before the shared catalog."""
+    rank = {str(workspace_id): 0, GLOBAL_SCOPE: 1}
+    by_key = await models.AiModel.filter(visible_models(workspace_id), key=name).using_db(db)
+    if by_key:
+        return min(by_key, key=lambda m: rank[m.scope])
+    aliases = await models.AiModelAlias.filter(
+        scope__in=scopes_of(workspace_id), alias=name
+    ).using_db(db)
+    if not aliases:
+        return None
+    alias = min(aliases, key=lambda a: rank[a.scope])
+    return await models.AiModel.get(id=alias.model_id, using_db=db)
+
+
+async def price_at(
+    workspace_id: UUID,
+    model_id: UUID,
+    at: datetime,
+    *,
+    db: BaseDBAsyncClient | None = None,
+) -> models.AiModelPrice | None:
+    """The price version in force at `at`: the workspace's negotiated rate, else the list
+    price; the latest `effective_from` not after `at`."""
+    versions = await models.AiModelPrice.filter(
+        Q(workspace_id=workspace_id) | Q(workspace_id=None),
+        model_id=model_id,
+        effective_from__lte=at,
+    ).using_db(db)
+    return in_force(versions, workspace_id, at)
+
+
+def in_force(
+    versions: Iterable[models.AiModelPrice], workspace_id: UUID, at: datetime
+) -> models.AiModelPrice | None:
+    """Of a model's price versions, the one in force at `at` for the workspace: its own
+    rate first, else the list price; the latest `effective_from` not after `at` (ties: the
+    version created last)."""
+    for owner in (workspace_id, None):
+        candidates = [v for v in versions if v.workspace_id == owner and v.effective_from <= at]
+        if candidates:
+            return max(candidates, key=lambda v: (v.effective_from, v.created_at))
+    return None
+
+
+def tiers_json(tiers: Sequence[PriceTier]) -> list[dict[str, object]]:
+    """Tiers as stored in AiModelPrice.tiers: camelCase keys, prices as decimal strings."""
+    return [
+        {
+            "aboveTokens": tier.above_tokens,
+            **{PRICE_NAMES[k]: str(v) for k, v in tier.prices().items() if v is not None},
+        }
+        for tier in tiers
+    ]
+
+
+def tiers_of(stored: Sequence[dict[str, Any]]) -> tuple[PriceTier, ...]:
+    fields_of = {camel: name for name, camel in PRICE_NAMES.items()}
+    return tuple(
+        PriceTier(
+            above_tokens=int(tier["aboveTokens"]),
+            **{fields_of[k]: Decimal(str(v)) for k, v in tier.items() if k in fields_of},
+        )
+        for tier in stored
+    )
+
+
+def prices_of(row: models.AiModelPrice) -> ModelPrices:
+    return ModelPrices(
+        input_per_mtok=row.input_per_mtok,
+        output_per_mtok=row.output_per_mtok,
+        cache_read_per_mtok=row.cache_read_per_mtok,
+        cache_write_per_mtok=row.cache_write_per_mtok,
+        cache_write_1h_per_mtok=row.cache_write_1h_per_mtok,
+        reasoning_per_mtok=row.reasoning_per_mtok,
+        tiers=tiers_of(row.tiers or []),
+    )
+
+
+def price_values(prices: ModelPrices) -> dict[str, Any]:
+    """The AiModelPrice column values of prices."""
+    return {
+        **{name: getattr(prices, name) for name in PRICE_NAMES},
+        "tiers": tiers_json(prices.tiers),
+    }
+
+
+def _same_prices(row: models.AiModelPrice, prices: ModelPrices) -> bool:
+    return prices_of(row) == prices
+
+
+@dataclass
+class CatalogImport:
+    """What an import changed."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    prices_added: int = 0
+    aliases_added: int = 0
 
     @property
-    def skipped_total(self) -> int:
-        return sum(self.skipped.values())
+    def models(self) -> int:
+        return self.created + self.updated + self.unchanged
 
 
-class _Invalid(Exception):
-    """An entry has a malformed value; it is skipped as SKIP_INVALID."""
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
-_UPPER_WORDS = {
-    "gpt": "GPT",
-    "ai": "AI",
-    "it": "IT",
-    "llm": "LLM",
-    "api": "API",
-    "sea": "SEA",
-    "xai": "xAI",
-    "oss": "OSS",
-}
+@dataclass
+class _Import:
+    """One import run: its options, the shared catalog as it found it, and the rows it
+    will add (bulk-inserted at the end of its transaction)."""
+
+    source: str
+    effective_from: datetime | None
+    only_missing: bool
+    now: datetime
+    existing: dict[str, models.AiModel]  # by key, the new models too
+    latest: dict[UUID, models.AiModelPrice]  # each existing model's latest list price
+    taken_aliases: set[str]
+    result: CatalogImport = field(default_factory=CatalogImport)
+    new_models: list[models.AiModel] = field(default_factory=list)
+    new_prices: list[models.AiModelPrice] = field(default_factory=list)
+    new_aliases: list[models.AiModelAlias] = field(default_factory=list)
 
 
-def display_name_from_id(model_id: str) -> str:
-    """A readable name derived from a model id.
+async def import_catalog(
+    catalog: Sequence[CatalogModel],
+    *,
+    source: str,
+    effective_from: datetime | None = None,
+    only_missing: bool = False,
+    now: datetime | None = None,
+) -> CatalogImport:
+    """Put models into the shared catalog, in one transaction.
 
-    The last path segment is split on '-', '_' and on dots before a letter
-    (`anthropic.claude` but not `4.1`); lower-case words are
-    capitalised (known acronyms upper-cased), words with capitals or digits are
-    kept, and runs of single-digit version numbers are joined with dots:
-    `claude-haiku-4-5-20251001` -> "Claude Haiku 4.5 20251001", `gpt-4o` -> "GPT 4o".
+    A new model gets its prices as its first version (in force from `effective_from`,
+    default the beginning of time, so earlier unpriced usage gets priced). An existing
+    model gets its metadata updated and, when its latest list price differs, a new price
+    version in force from `effective_from` (default now). `only_missing` (the default
+    catalog at `parley migrate`) adds missing models and prices and changes nothing else.
     """
-    segment = model_id.rstrip("/").rsplit("/", 1)[-1] or model_id
-    words = [w for w in re.split(r"[-_\s]+|\.(?=[A-Za-z])", segment) if w]
-    out: list[str] = []
-    for word in words:
-        if word.isdigit() and len(word) == 1 and out and re.fullmatch(r"\d+(\.\d+)*", out[-1]):
-            out[-1] = f"{out[-1]}.{word}"
-        elif word.lower() in _UPPER_WORDS:
-            out.append(_UPPER_WORDS[word.lower()])
-        elif word.isalpha() and word.islower():
-            out.append(word.capitalize())
-        else:
-            out.append(word)
-    return " ".join(out) or model_id
-
-
-def _price(value: Any) -> Decimal:
-    try:
-        return per_token_to_per_million(value)
-    except BadInput as exc:
-        raise _Invalid(exc.message) from None
-
-
-def _optional_price(entry: dict[str, Any], key: str) -> Decimal | None:
-    value = entry.get(key)
-    return None if value is None else _price(value)
-
-
-def _limit(value: Any) -> int | None:
-    """A token limit: a positive whole number, or None when not given.
-
-    0 is rejected: a model with no room for tokens is a mislabelled entry
-    (LiteLLM lists some embedding models as "chat" with 0 limits).
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _Invalid(f"token limit {value!r} is not a number")
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or value <= 0:
-        raise _Invalid(f"token limit {value!r} is not a positive whole number")
-    return value
-
-
-# LiteLLM's names of the per-token prices, by ModelPrices field; a long-context tier is
-# the same name with `_above_<N>k_tokens` (N thousand tokens, as LiteLLM computes it);
-# service tiers (`_priority`, `_flex`, `_batches`) are not standard prices and are skipped
-_LITELLM_PRICE_KEYS = {
-    "input_per_mtok": "input_cost_per_token",
-    "output_per_mtok": "output_cost_per_token",
-    "cache_read_per_mtok": "cache_read_input_token_cost",
-    "cache_write_per_mtok": "cache_creation_input_token_cost",
-    "cache_write_1h_per_mtok": "cache_creation_input_token_cost_above_1hr",
-    "reasoning_per_mtok": "output_cost_per_reasoning_token",
-}
-_TIER_KEY = re.compile(r"^(?P<kind>[a-z_0-9]+?)_above_(?P<thousands>\d+)k_tokens$")
-
-
-def _tiers(entry: dict[str, Any]) -> tuple[PriceTier, ...]:
-    """The long-context tiers of an entry, by ascending threshold."""
-    fields_of = {key: name for name, key in _LITELLM_PRICE_KEYS.items()}
-    by_threshold: dict[int, dict[str, Decimal]] = {}
-    for key, value in entry.items():
-        match = _TIER_KEY.match(key)
-        if match is None or match["kind"] not in fields_of or value is None:
-            continue
-        threshold = int(match["thousands"]) * 1000
-        by_threshold.setdefault(threshold, {})[fields_of[match["kind"]]] = _price(value)
-    return tuple(
-        PriceTier(above_tokens=threshold, **prices)
-        for threshold, prices in sorted(by_threshold.items())
+    existing = await _shared_models([m.model_id for m in catalog])
+    run = _Import(
+        source=source,
+        effective_from=effective_from,
+        only_missing=only_missing,
+        now=now or datetime.now(UTC),
+        existing=existing,
+        latest=await _latest_list_prices([row.id for row in existing.values()]),
+        taken_aliases=await _shared_aliases(),
     )
+    async with in_transaction() as db:
+        for entry in catalog:
+            entry = replace(entry, prices=check_prices(fit_prices(entry.prices)))
+            await _import_entry(db, run, entry)
+        await models.AiModel.bulk_create(run.new_models, batch_size=500, using_db=db)
+        await models.AiModelPrice.bulk_create(run.new_prices, batch_size=500, using_db=db)
+        await models.AiModelAlias.bulk_create(run.new_aliases, batch_size=500, using_db=db)
+    run.result.prices_added = len(run.new_prices)
+    run.result.aliases_added = len(run.new_aliases)
+    return run.result
 
 
-def _reasoning_price(entry: dict[str, Any]) -> Decimal | None:
-    """The reasoning price when it differs from the output price (None means "the output
-    price", so an entry repeating it is the same price as one without)."""
-    reasoning = _optional_price(entry, "output_cost_per_reasoning_token")
-    return None if reasoning == _price(entry["output_cost_per_token"]) else reasoning
+async def _shared_models(keys: Sequence[str]) -> dict[str, models.AiModel]:
+    found: dict[str, models.AiModel] = {}
+    for chunk in _chunks(keys):
+        for row in await models.AiModel.filter(scope=GLOBAL_SCOPE, key__in=list(chunk)):
+            found[row.key] = row
+    return found
 
 
-def _model_from_entry(model_id: str, entry: dict[str, Any]) -> CatalogModel:
-    provider = entry.get("litellm_provider")
-    if not isinstance(provider, str) or not provider.strip():
-        raise _Invalid("litellm_provider is missing")
-    prices = ModelPrices(
-        input_per_mtok=_price(entry["input_cost_per_token"]),
-        output_per_mtok=_price(entry["output_cost_per_token"]),
-        cache_read_per_mtok=_optional_price(entry, "cache_read_input_token_cost"),
-        cache_write_per_mtok=_optional_price(entry, "cache_creation_input_token_cost"),
-        cache_write_1h_per_mtok=_optional_price(entry, "cache_creation_input_token_cost_above_1hr"),
-        reasoning_per_mtok=_reasoning_price(entry),
-        tiers=_tiers(entry),
-    )
-    max_output = _limit(entry.get("max_output_tokens"))
-    if max_output is None:
-        # LiteLLM documents max_tokens as the legacy name of max_output_tokens.
-        max_output = _limit(entry.get("max_tokens"))
-    capabilities = tuple(
-        sorted(
-            key.removeprefix(_SUPPORTS_PREFIX)
-            for key, value in entry.items()
-            if key.startswith(_SUPPORTS_PREFIX) and value is True
+async def _latest_list_prices(model_ids: Sequence[UUID]) -> dict[UUID, models.AiModelPrice]:
+    latest: dict[UUID, models.AiModelPrice] = {}
+    for chunk in _chunks(model_ids):
+        prices = await models.AiModelPrice.filter(model_id__in=list(chunk), workspace_id=None)
+        for price in sorted(prices, key=lambda p: (p.effective_from, p.created_at)):
+            latest[price.model_id] = price
+    return latest
+
+
+async def _shared_aliases() -> set[str]:
+    aliases = await models.AiModelAlias.filter(scope=GLOBAL_SCOPE).values_list("alias", flat=True)
+    return {str(alias) for alias in aliases}
+
+
+async def _import_entry(db: BaseDBAsyncClient, run: _Import, entry: CatalogModel) -> None:
+    """One entry: a new model with its first price, or an existing one updated and given
+    a new price version when its list price changed; then its new aliases."""
+    row = run.existing.get(entry.model_id)
+    first_from, add_price = run.effective_from or BEGINNING, True
+    if row is None:
+        row = _new_shared_model(entry, run.source)
+        run.new_models.append(row)
+        run.existing[entry.model_id] = row
+        run.result.created += 1
+    else:
+        changed = not run.only_missing and await _update_metadata(db, row, entry)
+        current = run.latest.get(row.id)
+        if current is not None:
+            first_from = run.effective_from or run.now
+            add_price = not run.only_missing and not _same_prices(current, entry.prices)
+        run.result.updated += changed or add_price
+        run.result.unchanged += not (changed or add_price)
+    if add_price:
+        run.new_prices.append(
+            models.AiModelPrice(
+                model_id=row.id,
+                workspace_id=None,
+                effective_from=first_from,
+                source=run.source,
+                **price_values(entry.prices),
+            )
         )
+    for alias in entry.aliases:
+        if alias not in run.taken_aliases and alias not in run.existing:
+            run.taken_aliases.add(alias)
+            run.new_aliases.append(
+                models.AiModelAlias(scope=GLOBAL_SCOPE, alias=alias, model_id=row.id)
+            )
+
+
+def _new_shared_model(entry: CatalogModel, source: str) -> models.AiModel:
+    return models.AiModel(
+        scope=GLOBAL_SCOPE,
+        key=entry.model_id,
+        provider=entry.provider,
+        display_name=entry.display_name,
+        context_window=entry.context_window,
+        max_output_tokens=entry.max_output_tokens,
+        capabilities=list(entry.capabilities),
+        source=source,
     )
-    return CatalogModel(
-        model_id=model_id,
-        provider=provider.strip(),
-        display_name=display_name_from_id(model_id),
-        context_window=_limit(entry.get("max_input_tokens")),
-        max_output_tokens=max_output,
-        capabilities=capabilities,
-        prices=prices,
-    )
 
 
-def parse_litellm_catalog(data: dict[str, Any]) -> LitellmImport:
-    """Import the per-token priced text models of a LiteLLM price map.
-
-    An entry is imported when its mode is chat, completion or responses and it
-    has both `input_cost_per_token` and `output_cost_per_token`; its id is its
-    key. Everything else is skipped and counted by reason (`SKIP_*`); a
-    malformed value never raises, the entry is counted as SKIP_INVALID.
-    """
-    if not isinstance(data, dict):
-        raise BadInput("A LiteLLM price file must be a JSON object of model entries.")
-    models: list[CatalogModel] = []
-    skipped: Counter[str] = Counter()
-    for key, entry in data.items():
-        if key == _SAMPLE_SPEC_KEY:
-            skipped[SKIP_SAMPLE_SPEC] += 1
-            continue
-        if not isinstance(key, str) or not key.strip() or not isinstance(entry, dict):
-            skipped[SKIP_INVALID] += 1
-            continue
-        if entry.get("mode") not in TEXT_MODES:
-            skipped[SKIP_NOT_TEXT_MODEL] += 1
-            continue
-        if entry.get("input_cost_per_token") is None or entry.get("output_cost_per_token") is None:
-            skipped[SKIP_UNPRICED] += 1
-            continue
-        try:
-            models.append(_model_from_entry(key, entry))
-        except (_Invalid, BadInput):
-            skipped[SKIP_INVALID] += 1
-    return LitellmImport(models=models, skipped=dict(sorted(skipped.items())))
+async def _update_metadata(db: BaseDBAsyncClient, row: models.AiModel, entry: CatalogModel) -> bool:
+    """Save the entry's metadata on an existing model; False when nothing differed."""
+    values: dict[str, Any] = {
+        "provider": entry.provider,
+        "display_name": entry.display_name,
+        "context_window": entry.context_window,
+        "max_output_tokens": entry.max_output_tokens,
+        "capabilities": list(entry.capabilities),
+    }
+    if all(getattr(row, k) == v for k, v in values.items()):
+        return False
+    for k, v in values.items():
+        setattr(row, k, v)
+    await row.save(using_db=db)
+    return True
 
 
-def load_litellm_file(path: str | Path) -> LitellmImport:
-    """Read a LiteLLM `model_prices_and_context_window.json` and import it.
+async def install_default_catalog() -> CatalogImport:
+    """The curated catalog, idempotently (run by `parley migrate`)."""
+    return await import_catalog(DEFAULT_CATALOG, source="default", only_missing=True)
 
-    An unreadable file or invalid JSON raises `BadInput` with the reason.
-    """
-    file = Path(path)
+
+@dataclass(frozen=True)
+class OwnModel:
+    """A workspace's own model (a self-hosted or fine-tuned LLM) as its admin describes
+    it, with its first price; `add_model` checks it."""
+
+    key: str
+    provider: str
+    prices: ModelPrices
+    display_name: str | None = None
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    capabilities: Sequence[str] = ()
+    aliases: Sequence[str] = ()
+    effective_from: datetime | None = None  # default: the beginning, so it prices old usage
+
+
+async def add_model(
+    *, workspace_id: UUID, model: OwnModel
+) -> tuple[models.AiModel, models.AiModelPrice]:
+    """A workspace's own model with its first price, in one transaction. The shared
+    catalog is the operator's (`parley pricing import`); a model already there gets a
+    negotiated rate with `set_price` instead. Prices nothing already recorded: see
+    `repricing.add_model_and_reprice`."""
+    key, provider, aliases = _checked_names(model.key, model.provider, list(model.aliases))
+    for name, limit in (
+        ("contextWindow", model.context_window),
+        ("maxOutputTokens", model.max_output_tokens),
+    ):
+        if limit is not None and limit <= 0:
+            raise BadInput(f"{name} must be positive.", field=name)
+    check_prices(model.prices)
+    effective_from = aware_utc(model.effective_from, field="effectiveFrom") or BEGINNING
+    await _refuse_taken_names(workspace_id, key, aliases)
+    scope = str(workspace_id)
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise BadInput(f"Cannot read the LiteLLM price file {file}: {reason}.") from exc
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"The LiteLLM price file {file} is not UTF-8 text.") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(
-            f"The LiteLLM price file {file} is not valid JSON "
-            f"(line {exc.lineno}, column {exc.colno}: {exc.msg})."
-        ) from exc
-    if not isinstance(data, dict):
-        raise BadInput(f"The LiteLLM price file {file} must hold a JSON object of model entries.")
-    return parse_litellm_catalog(data)
+        async with in_transaction() as db:
+            row = await models.AiModel.create(
+                using_db=db,
+                scope=scope,
+                workspace_id=workspace_id,
+                key=key,
+                provider=provider,
+                display_name=(model.display_name or "").strip()[:200] or key,
+                context_window=model.context_window,
+                max_output_tokens=model.max_output_tokens,
+                capabilities=sorted(set(model.capabilities)),
+                source="admin",
+            )
+            for alias in aliases:
+                await models.AiModelAlias.create(using_db=db, scope=scope, alias=alias, model=row)
+            price = await models.AiModelPrice.create(
+                using_db=db,
+                model=row,
+                workspace_id=workspace_id,
+                effective_from=effective_from,
+                source="admin",
+                **price_values(model.prices),
+            )
+    except IntegrityError:
+        raise Conflict("A model with this id or alias was just added.", field="modelId") from None
+    return row, price
 
 
-# --------------------------------------------------------------------------- default catalog
-
-
-def _prices(
-    input_: str,
-    output: str,
-    cache_read: str | None = None,
-    cache_write: str | None = None,
-    cache_write_1h: str | None = None,
-) -> ModelPrices:
-    """ModelPrices from decimal strings (USD per million tokens)."""
-    return ModelPrices(
-        input_per_mtok=Decimal(input_),
-        output_per_mtok=Decimal(output),
-        cache_read_per_mtok=None if cache_read is None else Decimal(cache_read),
-        cache_write_per_mtok=None if cache_write is None else Decimal(cache_write),
-        cache_write_1h_per_mtok=None if cache_write_1h is None else Decimal(cache_write_1h),
+def _checked_names(key: str, provider: str, aliases: list[str]) -> tuple[str, str, list[str]]:
+    """A new model's id, provider and aliases, trimmed; BadInput names a malformed one."""
+    no_spaces = "1–200 characters, no spaces"
+    return (
+        checked_text(key, field="modelId", pattern=MODEL_KEY_PATTERN, what=no_spaces),
+        checked_text(
+            provider, field="provider", pattern=MODEL_KEY_PATTERN, what="1–64 characters, no spaces"
+        )[:64],
+        [
+            checked_text(a, field="aliases", pattern=MODEL_KEY_PATTERN, what=no_spaces)
+            for a in aliases
+        ],
     )
 
 
-# List prices in USD per million tokens (standard tier: no batch, priority or
-# long-context surcharges). Models that are in LiteLLM's price file
-# (shared/data/litellm_model_prices.json beside the repo, litellm 1.109.1) take its prices;
-# tests/usage/test_pricing.py checks they match. Cache prices left None are
-# billed at the input price (see ModelPrices): OpenAI, Gemini and xAI charge no
-# cache-write premium. Aliases are OpenRouter-style `provider/name` ids plus
-# the providers' undated ids.
-DEFAULT_CATALOG: tuple[CatalogModel, ...] = (
-    # ---- Anthropic: 5-minute cache writes 1.25x input, 1-hour writes 2x, reads 0.1x.
-    CatalogModel(
-        # Not in the LiteLLM file any more (only behind resellers); Anthropic's list
-        # prices, equal to LiteLLM's vercel_ai_gateway/anthropic/claude-3-haiku entry.
-        model_id="claude-3-haiku-20240307",
-        provider="anthropic",
-        display_name="Claude Haiku 3",
-        context_window=200_000,
-        max_output_tokens=4_096,
-        capabilities=("function_calling", "prompt_caching", "tool_choice", "vision"),
-        prices=_prices(
-            "0.25", "1.25", cache_read="0.03", cache_write="0.30", cache_write_1h="0.50"
-        ),
-        aliases=("anthropic/claude-3-haiku", "claude-3-haiku"),
-    ),
-    CatalogModel(
-        model_id="claude-haiku-4-5-20251001",
-        provider="anthropic",
-        display_name="Claude Haiku 4.5",
-        context_window=200_000,
-        max_output_tokens=64_000,
-        capabilities=(
-            "computer_use",
-            "function_calling",
-            "pdf_input",
-            "prompt_caching",
-            "reasoning",
-            "response_schema",
-            "tool_choice",
-            "vision",
-            "web_search",
-        ),
-        prices=_prices("1", "5", cache_read="0.1", cache_write="1.25", cache_write_1h="2"),
-        aliases=("anthropic/claude-haiku-4.5", "claude-haiku-4-5"),
-    ),
-    CatalogModel(
-        model_id="claude-sonnet-4-5-20250929",
-        provider="anthropic",
-        display_name="Claude Sonnet 4.5",
-        context_window=200_000,
-        max_output_tokens=64_000,
-        capabilities=(
-            "computer_use",
-            "function_calling",
-            "pdf_input",
-            "prompt_caching",
-            "reasoning",
-            "response_schema",
-            "tool_choice",
-            "vision",
-            "web_search",
-        ),
-        prices=_prices("3", "15", cache_read="0.3", cache_write="3.75", cache_write_1h="6"),
-        aliases=("anthropic/claude-sonnet-4.5", "claude-sonnet-4-5"),
-    ),
-    # ---- OpenAI: automatic prompt caching, cached input discounted, no write premium.
-    CatalogModel(
-        model_id="gpt-4o",
-        provider="openai",
-        display_name="GPT-4o",
-        context_window=128_000,
-        max_output_tokens=16_384,
-        capabilities=(
-            "function_calling",
-            "parallel_function_calling",
-            "pdf_input",
-            "prompt_caching",
-            "response_schema",
-            "tool_choice",
-            "vision",
-        ),
-        prices=_prices("2.5", "10", cache_read="1.25"),
-        aliases=("openai/gpt-4o",),
-    ),
-    CatalogModel(
-        model_id="gpt-4o-mini",
-        provider="openai",
-        display_name="GPT-4o mini",
-        context_window=128_000,
-        max_output_tokens=16_384,
-        capabilities=(
-            "function_calling",
-            "parallel_function_calling",
-            "pdf_input",
-            "prompt_caching",
-            "response_schema",
-            "tool_choice",
-            "vision",
-        ),
-        prices=_prices("0.15", "0.6", cache_read="0.075"),
-        aliases=("openai/gpt-4o-mini",),
-    ),
-    CatalogModel(
-        model_id="gpt-4.1",
-        provider="openai",
-        display_name="GPT-4.1",
-        context_window=1_047_576,
-        max_output_tokens=32_768,
-        capabilities=(
-            "function_calling",
-            "parallel_function_calling",
-            "pdf_input",
-            "prompt_caching",
-            "response_schema",
-            "tool_choice",
-            "vision",
-            "web_search",
-        ),
-        prices=_prices("2", "8", cache_read="0.5"),
-        aliases=("openai/gpt-4.1",),
-    ),
-    CatalogModel(
-        model_id="gpt-4.1-mini",
-        provider="openai",
-        display_name="GPT-4.1 mini",
-        context_window=1_047_576,
-        max_output_tokens=32_768,
-        capabilities=(
-            "function_calling",
-            "parallel_function_calling",
-            "pdf_input",
-            "prompt_caching",
-            "response_schema",
-            "tool_choice",
-            "vision",
-            "web_search",
-        ),
-        prices=_prices("0.4", "1.6", cache_read="0.1"),
-        aliases=("openai/gpt-4.1-mini",),
-    ),
-    # ---- xAI: not in the LiteLLM file under these ids; xAI's list prices (input
-    # and output equal LiteLLM's vercel_ai_gateway/xai/* entries), cached input 0.25x.
-    CatalogModel(
-        model_id="grok-4",
-        provider="xai",
-        display_name="Grok 4",
-        context_window=256_000,
-        max_output_tokens=None,
-        capabilities=(
-            "function_calling",
-            "prompt_caching",
-            "reasoning",
-            "response_schema",
-            "tool_choice",
-            "vision",
-        ),
-        prices=_prices("3", "15", cache_read="0.75"),
-        aliases=("x-ai/grok-4", "xai/grok-4", "grok-4-0709"),
-    ),
-    CatalogModel(
-        model_id="grok-3-mini",
-        provider="xai",
-        display_name="Grok 3 Mini",
-        context_window=131_072,
-        max_output_tokens=None,
-        capabilities=(
-            "function_calling",
-            "prompt_caching",
-            "reasoning",
-            "response_schema",
-            "tool_choice",
-        ),
-        prices=_prices("0.3", "0.5", cache_read="0.075"),
-        aliases=("x-ai/grok-3-mini", "xai/grok-3-mini"),
-    ),
-    # ---- Google: implicit caching, cached input 0.1x, no write premium (storage
-    # of explicit caches is billed per hour, outside token pricing).
-    CatalogModel(
-        model_id="gemini-2.5-flash",
-        provider="google",
-        display_name="Gemini 2.5 Flash",
-        context_window=1_048_576,
-        max_output_tokens=65_536,
-        capabilities=(
-            "function_calling",
-            "parallel_function_calling",
-            "pdf_input",
-            "prompt_caching",
-            "reasoning",
-            "response_schema",
-            "tool_choice",
-            "vision",
-            "web_search",
-        ),
-        prices=_prices("0.3", "2.5", cache_read="0.03"),
-        aliases=("google/gemini-2.5-flash", "gemini/gemini-2.5-flash"),
-    ),
-    # ---- AI Singapore SEA-LION: open weights, self-hosted, so no per-token list
-    # price (LiteLLM's publicai/aisingapore/... entry is 0 too). A zero price is
-    # legitimate: such calls cost exactly 0 here.
-    CatalogModel(
-        model_id="gemma-sea-lion-v4-27b-it",
-        provider="aisingapore",
-        display_name="Gemma SEA-LION v4 27B IT",
-        context_window=None,  # depends on the serving deployment
-        max_output_tokens=None,
-        capabilities=("function_calling", "tool_choice"),
-        prices=_prices("0", "0"),
-        aliases=("aisingapore/gemma-sea-lion-v4-27b-it", "aisingapore/Gemma-SEA-LION-v4-27B-IT"),
-    ),
-)
+async def _refuse_taken_names(workspace_id: UUID, key: str, aliases: list[str]) -> None:
+    """A new model's names must be new to the workspace and differ from each other."""
+    for name, fieldname in [(key, "modelId"), *((a, "aliases") for a in aliases)]:
+        if await resolve_model(workspace_id, name) is not None:
+            raise Conflict(
+                f"{name!r} already names a model in the catalog; give it a negotiated rate "
+                "with setAiModelPrice instead.",
+                field=fieldname,
+            )
+    if len(set(aliases) | {key}) != len(aliases) + 1:
+        raise BadInput("aliases must differ from each other and from modelId.", field="aliases")
+
+
+async def set_price(
+    *,
+    workspace_id: UUID,
+    model_name: str,
+    prices: ModelPrices,
+    effective_from: datetime | None = None,
+) -> tuple[models.AiModel, models.AiModelPrice]:
+    """A new price version for the workspace: a negotiated rate for a catalog model, or a
+    new price of its own model; in force from `effective_from` (default now)."""
+    model_name = model_name.strip()
+    model = await resolve_model(workspace_id, model_name)
+    if model is None:
+        raise NotFound(f"No model {model_name!r} in the catalog.", field="modelId")
+    check_prices(prices)
+    effective = aware_utc(effective_from, field="effectiveFrom") or datetime.now(UTC)
+    values: dict[str, Any] = price_values(prices)
+    price = await models.AiModelPrice.create(
+        model=model, workspace_id=workspace_id, effective_from=effective, source="admin", **values
+    )
+    return model, price
+
+
+async def list_models(
+    *,
+    workspace_id: UUID,
+    search: str | None,
+    provider: str | None,
+    page: PageArgs,
+) -> Page[models.AiModel]:
+    query = models.AiModel.filter(visible_models(workspace_id))
+    if provider:
+        query = query.filter(provider=provider.strip())
+    if search and search.strip():
+        term = search.strip()
+        query = query.filter(Q(key__icontains=term) | Q(display_name__icontains=term))
+    return await keyset_page(query, BY_KEY, page)

@@ -9,7 +9,7 @@ from tortoise.expressions import Q
 
 import models
 from api.core.loaders import WorkspaceLoader
-from api.usage.service import scopes_of, visible_models
+from api.usage.catalog import scopes_of, visible_models
 
 
 class AiModelByIdLoader(WorkspaceLoader[models.AiModel]):

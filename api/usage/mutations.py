@@ -1,4 +1,4 @@
-"""Usage mutations: thin resolvers over api/usage/service.py and budgets.py."""
+"""Usage mutations: thin resolvers over the api/usage/ services."""
 
 import strawberry
 
@@ -6,7 +6,7 @@ from api.core.context import Info
 from api.core.errors import DomainError
 from api.core.ids import decode_id, decode_optional_id
 from api.core.permissions import CanAdmin, CanWrite
-from api.usage import budgets, service
+from api.usage import budgets, catalog, recording, reports, repricing, reservations
 from api.usage.pricing import ModelPrices, PriceTier
 from api.usage.types import (
     AddAiModelInput,
@@ -39,9 +39,9 @@ from api.usage.types import (
 )
 
 
-def usage_report(input: RecordAiUsageInput) -> service.UsageReport:
+def usage_report(input: RecordAiUsageInput) -> reports.UsageReport:
     """The service's report of an input (IDs decoded; BadInput names a bad one)."""
-    return service.UsageReport(
+    return reports.UsageReport(
         model=input.model,
         operation=input.operation,
         ai_type=input.ai_type,
@@ -98,7 +98,7 @@ class UsageMutations:
         description="Record one LLM call; Parley prices it. Idempotent by requestId.",
     )
     async def record_ai_usage(self, info: Info, input: RecordAiUsageInput) -> RecordAiUsageResult:
-        recorded = await service.record_usage(
+        recorded = await recording.record_usage(
             workspace_id=info.context.workspace_id, report=usage_report(input)
         )
         return RecordAiUsagePayload.from_recorded(recorded)
@@ -110,16 +110,14 @@ class UsageMutations:
     async def record_ai_usage_batch(
         self, info: Info, input: RecordAiUsageBatchInput
     ) -> RecordAiUsageBatchResult:
-        if len(input.events) > service.MAX_BATCH:
-            raise service.BadInput(f"At most {service.MAX_BATCH} events a batch.", field="events")
-        reports: list[service.UsageReport | DomainError] = []
+        decoded: list[reports.UsageReport | DomainError] = []
         for event in input.events:
             try:
-                reports.append(usage_report(event))
+                decoded.append(usage_report(event))
             except DomainError as error:
-                reports.append(error)
-        results = await service.record_usage_batch(
-            workspace_id=info.context.workspace_id, reports=reports
+                decoded.append(error)
+        results = await recording.record_usage_batch(
+            workspace_id=info.context.workspace_id, reports=decoded
         )
         members = [
             error_of(result)
@@ -139,7 +137,7 @@ class UsageMutations:
     async def reserve_ai_budget(
         self, info: Info, input: ReserveAiBudgetInput
     ) -> ReserveAiBudgetResult:
-        reservation = await service.reserve_budget(
+        reservation = await reservations.reserve_budget(
             workspace_id=info.context.workspace_id,
             model_name=input.model,
             max_input_tokens=input.max_input_tokens,
@@ -154,7 +152,7 @@ class UsageMutations:
     async def release_ai_budget(
         self, info: Info, input: ReleaseAiBudgetInput
     ) -> ReleaseAiBudgetResult:
-        reservation = await budgets.release(
+        reservation = await reservations.release(
             workspace_id=info.context.workspace_id,
             reservation_id=decode_id(
                 input.reservation_id, "AiBudgetReservation", field="reservationId"
@@ -176,22 +174,22 @@ class UsageMutations:
         description="Add your workspace's own model with its prices (ADMIN).",
     )
     async def add_ai_model(self, info: Info, input: AddAiModelInput) -> AddAiModelResult:
-        workspace_id = info.context.workspace_id
-        model, _ = await service.add_model(
-            workspace_id=workspace_id,
-            key=input.model_id,
-            provider=input.provider,
-            display_name=input.display_name,
-            context_window=input.context_window,
-            max_output_tokens=input.max_output_tokens,
-            capabilities=input.capabilities,
-            aliases=input.aliases,
-            prices=model_prices(input.prices),
-            effective_from=input.effective_from,
+        added = await repricing.add_model_and_reprice(
+            workspace_id=info.context.workspace_id,
+            model=catalog.OwnModel(
+                key=input.model_id,
+                provider=input.provider,
+                prices=model_prices(input.prices),
+                display_name=input.display_name,
+                context_window=input.context_window,
+                max_output_tokens=input.max_output_tokens,
+                capabilities=input.capabilities,
+                aliases=input.aliases,
+                effective_from=input.effective_from,
+            ),
         )
-        repriced = await service.reprice_unpriced(workspace_id=workspace_id)
         return AddAiModelPayload(
-            ai_model=AiModel.from_model(model), repriced_events=repriced.priced
+            ai_model=AiModel.from_model(added.model), repriced_events=added.repriced
         )
 
     @strawberry.mutation(
@@ -201,16 +199,14 @@ class UsageMutations:
     async def set_ai_model_price(
         self, info: Info, input: SetAiModelPriceInput
     ) -> SetAiModelPriceResult:
-        workspace_id = info.context.workspace_id
-        model, price = await service.set_price(
-            workspace_id=workspace_id,
-            model_name=input.model_id.strip(),
+        added = await repricing.set_price_and_reprice(
+            workspace_id=info.context.workspace_id,
+            model_name=input.model_id,
             prices=model_prices(input.prices),
             effective_from=input.effective_from,
         )
-        repriced = await service.reprice_unpriced(workspace_id=workspace_id)
         return SetAiModelPricePayload(
-            ai_model=AiModel.from_model(model),
-            price=AiModelPrice.from_model(price),
-            repriced_events=repriced.priced,
+            ai_model=AiModel.from_model(added.model),
+            price=AiModelPrice.from_model(added.price),
+            repriced_events=added.repriced,
         )

@@ -31,8 +31,10 @@ content included); when it is ABOVE a tier's threshold, every token of the call
 (input, cache, output, reasoning) is billed at that tier's prices, as the providers
 bill. A tier leaving a kind's price out uses the base price of that kind.
 
-Pure Python: no database, no GraphQL. Invalid input raises `BadInput` naming the
-camelCase input field.
+Also the cost as stored (`cost_of`, 12 decimal places), the worst case a reservation
+holds, and prices checked or fitted to the price columns' decimal places (from
+models/usage.py). Pure Python: no database access, no GraphQL. Invalid input raises
+`BadInput` naming the camelCase input field.
 """
 
 from __future__ import annotations
@@ -40,21 +42,30 @@ from __future__ import annotations
 import decimal
 import math
 from dataclasses import dataclass, fields
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from api.core.errors import BadInput
+from models.usage import PRICE_DECIMAL_PLACES
 
 __all__ = [
+    "COST_QUANTUM",
     "MAX_PRICE_PER_MTOK",
     "MAX_TOKENS_PER_KIND",
+    "PRICE_NAMES",
+    "PRICE_QUANTUM",
     "TOKENS_PER_MILLION",
     "ModelPrices",
     "PriceTier",
     "TokenCounts",
     "cache_hit_rate",
+    "check_prices",
     "compute_cost",
+    "cost_of",
+    "fit_prices",
     "normalize_tokens",
     "per_token_to_per_million",
+    "worst_case_cost",
 ]
 
 TOKENS_PER_MILLION = 1_000_000
@@ -393,3 +404,80 @@ def per_token_to_per_million(value: float | str | int) -> Decimal:
         # normalize() writes 10 as 1E+1; keep whole prices in plain notation.
         per_million = per_million.quantize(Decimal(1), context=_EXACT)
     return per_million
+
+
+# --- prices as stored: exact to the columns' decimal places -------------------------
+
+COST_QUANTUM = Decimal("0.000000000001")  # 12 decimal places, as stored
+PRICE_QUANTUM = Decimal(1).scaleb(-PRICE_DECIMAL_PLACES)
+PRICE_NAMES = {
+    "input_per_mtok": "inputPerMtok",
+    "output_per_mtok": "outputPerMtok",
+    "cache_read_per_mtok": "cacheReadPerMtok",
+    "cache_write_per_mtok": "cacheWritePerMtok",
+    "cache_write_1h_per_mtok": "cacheWrite1hPerMtok",
+    "reasoning_per_mtok": "reasoningPerMtok",
+}
+
+
+def cost_of(tokens: TokenCounts, prices: ModelPrices, cache_write_1h: int = 0) -> Decimal:
+    """The exact cost, kept to the stored 12 decimal places (half-even; prices with at
+    most 6 decimal places per MTok never need rounding)."""
+    exact = compute_cost(tokens, prices, cache_write_1h_tokens=cache_write_1h)
+    return exact.quantize(COST_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def worst_case_cost(prices: ModelPrices, max_input_tokens: int, max_output_tokens: int) -> Decimal:
+    """The most a call with these limits can cost: every input token at the dearest input
+    rate (a cache write may cost more than plain input), every output token at the dearest
+    of output and reasoning, in the dearest tier the prompt can reach."""
+    reachable = [prices.flat(None)] + [
+        prices.flat(tier) for tier in prices.tiers if max_input_tokens > tier.above_tokens
+    ]
+    dearest_input = max(
+        max(
+            p.input_per_mtok,
+            p.effective_cache_read_per_mtok,
+            p.effective_cache_write_per_mtok,
+            p.effective_cache_write_1h_per_mtok,
+        )
+        for p in reachable
+    )
+    dearest_output = max(max(p.output_per_mtok, p.effective_reasoning_per_mtok) for p in reachable)
+    return (
+        Decimal(max_input_tokens) * dearest_input + Decimal(max_output_tokens) * dearest_output
+    ).scaleb(-6)
+
+
+def check_prices(prices: ModelPrices) -> ModelPrices:
+    """Prices must fit the price columns exactly (≤ 12 decimal places; the bound of
+    MAX_PRICE_PER_MTOK is ModelPrices' own)."""
+    for tier in (None, *prices.tiers):
+        values = tier.prices() if tier else {n: getattr(prices, n) for n in PRICE_NAMES}
+        for name, value in values.items():
+            if value is not None and value.quantize(PRICE_QUANTUM) != value:
+                field = f"tiers.{PRICE_NAMES[name]}" if tier else PRICE_NAMES[name]
+                raise BadInput(
+                    f"{field} must be at most {MAX_PRICE_PER_MTOK} USD per million tokens "
+                    f"with at most {PRICE_DECIMAL_PLACES} decimal places.",
+                    field=field,
+                )
+    return prices
+
+
+def _fit(value: Decimal | None) -> Decimal | None:
+    if value is None or value.quantize(PRICE_QUANTUM) == value:
+        return value
+    return value.quantize(PRICE_QUANTUM, rounding=ROUND_HALF_EVEN).normalize()
+
+
+def fit_prices(prices: ModelPrices) -> ModelPrices:
+    """Round imported prices to the 12 decimal places of the price columns. LiteLLM's
+    file has float noise in some entries (2.9999900000000002e-06 per token); 1e-12 USD per
+    million tokens is far below anything billed."""
+    tiers = tuple(
+        PriceTier(tier.above_tokens, **{k: _fit(v) for k, v in tier.prices().items()})
+        for tier in prices.tiers
+    )
+    fitted: dict[str, Any] = {name: _fit(getattr(prices, name)) for name in PRICE_NAMES}
+    return ModelPrices(**fitted, tiers=tiers)

@@ -12,7 +12,7 @@ from api.core.ids import decode_optional_id
 from api.core.pagination import PageArgs
 from api.core.permissions import CanRead
 from api.core.validation import column
-from api.usage import analytics, budgets, service
+from api.usage import analytics, budgets, catalog, recording
 from api.usage.subscriptions import current_usage
 from api.usage.types import (
     AiBudget,
@@ -43,7 +43,7 @@ class UsageQueries:
         filter: AiModelFilter | None = None,
     ) -> relay.Connection[AiModel]:
         where = filter or AiModelFilter()
-        found = await service.list_models(
+        found = await catalog.list_models(
             workspace_id=info.context.workspace_id,
             search=where.search,
             provider=where.provider,
@@ -60,7 +60,7 @@ class UsageQueries:
         info: Info,
         id: Annotated[str, strawberry.argument(metadata=column(models.AiModel, "key"))],
     ) -> AiModel | None:
-        row = await service.resolve_model(info.context.workspace_id, id.strip())
+        row = await catalog.resolve_model(info.context.workspace_id, id.strip())
         return AiModel.from_model(row) if row else None
 
     @strawberry.field(permission_classes=[CanRead], description="This month's AI budget.")
@@ -81,7 +81,7 @@ class UsageQueries:
         filter: AiUsageEventFilter | None = None,
     ) -> relay.Connection[AiUsageEvent]:
         where = filter or AiUsageEventFilter()
-        found = await service.list_usage_events(
+        found = await recording.list_usage_events(
             workspace_id=info.context.workspace_id,
             conversation_id=decode_optional_id(
                 where.conversation_id, "Conversation", field="filter.conversationId"

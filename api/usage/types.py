@@ -24,7 +24,7 @@ from api.core.nodes import ModelNode
 from api.core.scalars import Long
 from api.core.validation import MAX_SEARCH, column, limit
 from api.tenancy.types import User
-from api.usage import analytics, budgets, service
+from api.usage import analytics, budgets, catalog, recording, rollups
 from api.usage.loaders import (
     AiModelByIdLoader,
     AiModelPriceByIdLoader,
@@ -106,7 +106,7 @@ class AiModelPrice:
             cache_write_per_mtok=row.cache_write_per_mtok,
             cache_write_1h_per_mtok=row.cache_write_1h_per_mtok,
             reasoning_per_mtok=row.reasoning_per_mtok,
-            tiers=[AiModelPriceTier.from_tier(t) for t in service.tiers_of(row.tiers or [])],
+            tiers=[AiModelPriceTier.from_tier(t) for t in catalog.tiers_of(row.tiers or [])],
             workspace_override=row.workspace_id is not None,
             source=row.source,
         )
@@ -284,7 +284,7 @@ class AiUsageEvent(ModelNode):
             price_tier_above_tokens=row.price_tier_above,
             over_budget=row.over_budget,
             cost_usd=row.cost_usd,
-            cache_hit_rate=service.hit_rate(row),
+            cache_hit_rate=rollups.hit_rate(row),
             latency_ms=row.latency_ms,
             request_id=row.request_id,
             occurred_at=row.occurred_at,
@@ -576,7 +576,7 @@ class RecordAiUsagePayload:
     )
 
     @classmethod
-    def from_recorded(cls, recorded: service.Recorded) -> "RecordAiUsagePayload":
+    def from_recorded(cls, recorded: recording.Recorded) -> "RecordAiUsagePayload":
         priced = recorded.priced
         reason = priced.unpriced_reason if priced and recorded.created else None
         return cls(

@@ -16,7 +16,7 @@ from tortoise import Tortoise
 
 from api.core.errors import QuotaExceeded
 from api.settings import tortoise_config
-from api.usage import service
+from api.usage import reservations
 
 
 async def main(database_url: str, workspace_id: UUID, attempts: int, start_at: float) -> None:
@@ -26,7 +26,7 @@ async def main(database_url: str, workspace_id: UUID, attempts: int, start_at: f
 
         async def one() -> str | None:
             try:
-                reservation = await service.reserve_budget(
+                reservation = await reservations.reserve_budget(
                     workspace_id=workspace_id,
                     model_name="claude-3-haiku-20240307",
                     max_input_tokens=1000,

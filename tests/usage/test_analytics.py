@@ -12,7 +12,7 @@ from tortoise import connections
 
 import models
 from api import db
-from api.usage import service
+from api.usage import catalog, recording, reports, repricing
 from api.usage.analytics import Dimension
 from models.enums import AiState, LeadStatus, Role
 from tests.conftest import Tenant
@@ -63,8 +63,8 @@ class World:
 
 
 async def record(tenant: Tenant, **values: Any) -> models.AiUsageEvent:
-    recorded = await service.record_usage(
-        workspace_id=tenant.id, report=service.UsageReport(**values)
+    recorded = await recording.record_usage(
+        workspace_id=tenant.id, report=reports.UsageReport(**values)
     )
     return recorded.event
 
@@ -364,18 +364,15 @@ async def test_repricing_moves_the_integer_cost_too(tenant: Tenant) -> None:
     # when the workspace adds the model at $2 per million input tokens
     from api.usage.pricing import ModelPrices
 
-    await service.add_model(
+    await catalog.add_model(
         workspace_id=tenant.id,
-        key="house-llm",
-        provider="self",
-        display_name=None,
-        context_window=None,
-        max_output_tokens=None,
-        capabilities=[],
-        aliases=[],
-        prices=ModelPrices(input_per_mtok=Decimal(2), output_per_mtok=Decimal(2)),
+        model=catalog.OwnModel(
+            key="house-llm",
+            provider="self",
+            prices=ModelPrices(input_per_mtok=Decimal(2), output_per_mtok=Decimal(2)),
+        ),
     )
-    await service.reprice_unpriced(workspace_id=tenant.id)
+    await repricing.reprice_unpriced(workspace_id=tenant.id)
     # then the event and its rollup carry $2 in pico-USD
     event = await models.AiUsageEvent.get(id=event.id)
     assert event.cost_pico == 2 * 10**12

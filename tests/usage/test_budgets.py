@@ -14,7 +14,7 @@ import pytest
 
 import models
 from api.core.errors import QuotaExceeded
-from api.usage import budgets, service
+from api.usage import budgets, reservations
 from models.enums import Role
 from models.usage import BudgetMode, ReservationStatus
 from tests.conftest import REPO, Tenant
@@ -201,7 +201,7 @@ async def test_unsettled_reservations_expire_and_are_released(
     # given a HARD budget with room for one worst case, reserved with a 60 s lifetime
     await set_budget(client, tenant, "0.00175", "HARD")
     now = datetime.now(UTC)
-    held = await service.reserve_budget(
+    held = await reservations.reserve_budget(
         workspace_id=tenant.id,
         model_name="claude-3-haiku",
         max_input_tokens=1000,
@@ -210,7 +210,7 @@ async def test_unsettled_reservations_expire_and_are_released(
         now=now,
     )
     with pytest.raises(QuotaExceeded):
-        await service.reserve_budget(
+        await reservations.reserve_budget(
             workspace_id=tenant.id,
             model_name="claude-3-haiku",
             max_input_tokens=1000,
@@ -220,7 +220,7 @@ async def test_unsettled_reservations_expire_and_are_released(
 
     # when a reservation is asked for after the first expired
     later = now + timedelta(seconds=61)
-    again = await service.reserve_budget(
+    again = await reservations.reserve_budget(
         workspace_id=tenant.id,
         model_name="claude-3-haiku",
         max_input_tokens=1000,
@@ -234,8 +234,8 @@ async def test_unsettled_reservations_expire_and_are_released(
     period = await models.AiBudgetPeriod.get(workspace_id=tenant.id)
     assert period.reserved_pico == budgets.to_pico(WORST_CASE)
     # and the job function releases the rest once they expire, once
-    assert await budgets.release_expired(now=later + timedelta(hours=1)) == 1
-    assert await budgets.release_expired(now=later + timedelta(hours=1)) == 0
+    assert await reservations.release_expired(now=later + timedelta(hours=1)) == 1
+    assert await reservations.release_expired(now=later + timedelta(hours=1)) == 0
     assert (await models.AiBudgetPeriod.get(workspace_id=tenant.id)).reserved_pico == 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import models
-from api.usage import service
+from api.usage import catalog, litellm, repricing
 from api.usage.pricing import ModelPrices
 from models.enums import Role
 from tests.conftest import REPO, Tenant
@@ -89,9 +89,9 @@ async def test_unknown_model_is_recorded_unpriced_then_priced_by_reprice(
     assert usage["totalTokens"] == 3000
 
     # when the operator adds the model to the catalog and reprices (what the CLI calls)
-    await service.import_catalog(
+    await catalog.import_catalog(
         [
-            service.CatalogModel(
+            litellm.CatalogModel(
                 model_id="acme/llama-9",
                 provider="acme",
                 display_name="Llama 9",
@@ -103,7 +103,7 @@ async def test_unknown_model_is_recorded_unpriced_then_priced_by_reprice(
         ],
         source="litellm",
     )
-    result = await service.reprice_unpriced()
+    result = await repricing.reprice_unpriced()
 
     # then: 2000 * 0.1 + 1000 * 0.2 = 200 + 200 = 400 per million = $0.0004
     assert (result.priced, result.still_unpriced) == (1, 0)
@@ -115,7 +115,7 @@ async def test_unknown_model_is_recorded_unpriced_then_priced_by_reprice(
     assert (stored.total_tokens, stored.total_cost) == (3000, Decimal("0.0004"))
     daily = await models.AiUsageDaily.get(workspace_id=tenant.id)
     assert (daily.requests, daily.unpriced_requests, daily.cost_usd) == (1, 0, Decimal("0.0004"))
-    assert (await service.reprice_unpriced()).priced == 0
+    assert (await repricing.reprice_unpriced()).priced == 0
 
 
 async def test_an_event_keeps_the_price_in_force_when_it_happened(
@@ -123,7 +123,7 @@ async def test_an_event_keeps_the_price_in_force_when_it_happened(
 ) -> None:
     # given a new list price for Claude 3 Haiku from an hour ago: input $0.50 per MTok
     now = datetime.now(UTC)
-    model = await service.resolve_model(tenant.id, HAIKU_3)
+    model = await catalog.resolve_model(tenant.id, HAIKU_3)
     assert model is not None
     await models.AiModelPrice.create(
         model=model,
@@ -324,15 +324,15 @@ from datetime import UTC, datetime
 from tortoise import Tortoise
 import models
 from api.settings import load_settings
-from api.usage import service
+from api.usage import catalog, litellm, repricing
 async def main():
     await Tortoise.init(config=load_settings().tortoise_orm)
     out = {"models": await models.AiModel.filter(scope="").count()}
     anyone = uuid.uuid4()
     for key in ("claude-haiku-4-5-20251001", "gpt-4o", "gpt-4o-mini"):
-        model = await service.resolve_model(anyone, key)
-        price = await service.price_at(anyone, model.id, datetime.now(UTC))
-        p = service.prices_of(price)
+        model = await catalog.resolve_model(anyone, key)
+        price = await catalog.price_at(anyone, model.id, datetime.now(UTC))
+        p = catalog.prices_of(price)
         values = [p.input_per_mtok, p.output_per_mtok, p.cache_read_per_mtok,
                   p.cache_write_per_mtok, p.cache_write_1h_per_mtok]
         out[key] = [None if v is None else str(v) for v in values]

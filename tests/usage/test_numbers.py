@@ -13,8 +13,8 @@ from tortoise import connections
 
 import models
 from api.core.errors import QuotaExceeded
-from api.usage import budgets, service
-from api.usage.catalog import parse_litellm_catalog
+from api.usage import budgets, catalog, reservations
+from api.usage.litellm import parse_litellm_catalog
 from models.enums import Role
 from tests.conftest import Tenant
 from tests.graphql import GraphQLClient
@@ -348,7 +348,7 @@ async def poison_request_id(request_id: str) -> None:
 async def import_from_litellm(*keys: str) -> None:
     data = json.loads(LITELLM_FILE.read_text())
     parsed = parse_litellm_catalog({key: data[key] for key in keys})
-    await service.import_catalog(parsed.models, source="litellm")
+    await catalog.import_catalog(parsed.models, source="litellm")
 
 
 async def test_a_long_prompt_is_billed_at_the_long_context_tier(
@@ -661,11 +661,11 @@ async def test_a_reservation_fits_to_the_last_pico_of_a_hard_budget(
     assert money(spent["usage"]["costUsd"]) == Decimal("0.00049125")
     room = Decimal("0.001") - Decimal("0.00049125")
     # when one pico-USD more than the room is reserved, then it is refused
-    too_much = budgets.reserve(
+    too_much = reservations.reserve(
         workspace_id=tenant.id, model_key=SEA_LION, worst_case_usd=room + Decimal("1e-12")
     )
     with pytest.raises(QuotaExceeded):
         await too_much
     # and exactly the room is granted, leaving nothing
-    await budgets.reserve(workspace_id=tenant.id, model_key=SEA_LION, worst_case_usd=room)
+    await reservations.reserve(workspace_id=tenant.id, model_key=SEA_LION, worst_case_usd=room)
     assert money((await agent.data(BUDGET))["aiBudget"]["remainingUsd"]) == 0

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from api.core.errors import BadInput
-from api.usage.catalog import (
-    DEFAULT_CATALOG,
+from api.usage.default_catalog import DEFAULT_CATALOG
+from api.usage.litellm import (
     SKIP_INVALID,
     SKIP_NOT_TEXT_MODEL,
     SKIP_SAMPLE_SPEC,

@@ -10,7 +10,7 @@ import pytest
 from starlette.applications import Starlette
 
 import models
-from api.usage import analytics, budgets, service
+from api.usage import analytics, budgets, recording, reports
 from api.usage.subscriptions import PUSH_INTERVAL_S
 from models.enums import Role
 from models.usage import BudgetMode
@@ -36,9 +36,9 @@ EVENTS = """query($first: Int, $after: String, $filter: AiUsageEventFilter) {
 
 
 async def record(tenant: Tenant, n: int, **values: Any) -> models.AiUsageEvent:
-    recorded = await service.record_usage(
+    recorded = await recording.record_usage(
         workspace_id=tenant.id,
-        report=service.UsageReport(
+        report=reports.UsageReport(
             **{
                 "model": HAIKU_3,
                 "operation": "reply",
