@@ -9,14 +9,12 @@ import strawberry
 from strawberry import relay
 
 import models
-from api.core import errors
 from api.core.context import Info
 from api.core.error_types import (
     ConflictError,
-    Error,
-    ErrorCode,
     NotFoundError,
     QuotaExceededError,
+    UsageNotRecordedError,
     ValidationError,
 )
 from api.core.ids import encode_id
@@ -587,14 +585,6 @@ class RecordAiUsagePayload:
         )
 
 
-@strawberry.type(
-    description="An unexpected failure of this call of a batch; nothing of it was written "
-    "(retry it with the same requestId)."
-)
-class UsageNotRecordedError(Error):
-    pass
-
-
 RecordAiUsageResult = Annotated[
     RecordAiUsagePayload
     | ValidationError
@@ -681,23 +671,6 @@ SetAiModelPriceResult = Annotated[
     SetAiModelPricePayload | ValidationError | NotFoundError,
     strawberry.union("SetAiModelPriceResult", description="The price, or why not."),
 ]
-
-ERROR_TYPES: dict[type[errors.DomainError], type[Error]] = {
-    errors.BadInput: ValidationError,
-    errors.NotFound: NotFoundError,
-    errors.Conflict: ConflictError,
-    errors.QuotaExceeded: QuotaExceededError,
-    errors.Unexpected: UsageNotRecordedError,
-}
-
-
-def error_of(exception: errors.DomainError) -> Any:
-    """The union member for a domain error inside a list (no ExceptionHandler there)."""
-    error_type = ERROR_TYPES.get(type(exception), ValidationError)
-    return error_type(
-        message=exception.message, code=ErrorCode(exception.code), field=exception.field
-    )
-
 
 # --- analytics ------------------------------------------------------------------------------
 
