@@ -21,8 +21,13 @@ from tortoise.transactions import in_transaction
 
 import models
 from api.core.errors import CursorExpired
+from api.core.pagination import SortKey
 
 logger = logging.getLogger("parley.events")
+
+# The event cursor: a position in a workspace's event log (`after` of the subscriptions
+# that follow the log, and the cursors they send).
+BY_EVENT_SEQ = SortKey((("seq", "int"),), descending=False)
 
 
 class Publisher(Protocol):

@@ -14,14 +14,11 @@ import strawberry
 from api.core import events
 from api.core.context import Info
 from api.core.ids import decode_id, decode_optional_id
-from api.core.pagination import SortKey
 from api.core.permissions import CanRead
 from api.core.streams import NOT_IN_PAYLOAD, Wakeup, _NotInPayload, follow
 from api.inbox import service
 from api.inbox.types import ChatMessage, Contact, Conversation
 from models import Event
-
-BY_EVENT_SEQ = SortKey((("seq", "int"),), descending=False)
 
 
 @strawberry.enum(description="What changed in the inbox.")
@@ -72,7 +69,7 @@ class InboxEvent:
             else (payload.get("id") if type.value.startswith("contact.") else None)
         )
         return cls(
-            cursor=BY_EVENT_SEQ.encode_values([seq]),
+            cursor=events.BY_EVENT_SEQ.encode_values([seq]),
             type=type,
             occurred_at=occurred_at,
             _conversation_id=UUID(conversation["id"]) if conversation else None,
@@ -215,7 +212,9 @@ class InboxSubscriptions:
         conversation_key = decode_optional_id(
             where.conversation_id, "Conversation", field="conversationId"
         )
-        after_seq = BY_EVENT_SEQ.decode(after, field="after")[0] if after is not None else None
+        after_seq = (
+            events.BY_EVENT_SEQ.decode(after, field="after")[0] if after is not None else None
+        )
         if after_seq is not None:
             await events.check_resumable(workspace_id, after_seq)
 

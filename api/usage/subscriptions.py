@@ -22,7 +22,6 @@ from api.core import events
 from api.core.context import Info
 from api.core.permissions import CanRead
 from api.core.streams import Wakeup, follow
-from api.inbox.subscriptions import BY_EVENT_SEQ
 from api.usage import analytics
 from api.usage.types import UsageTotals
 
@@ -106,7 +105,7 @@ async def current_usage_at(workspace_id: UUID) -> tuple[int, UsageTotals]:
         position = position_after
     return position, UsageTotals.from_totals(
         current.totals,
-        cursor=BY_EVENT_SEQ.encode_values([position]),
+        cursor=events.BY_EVENT_SEQ.encode_values([position]),
         period_start=current.period_start,
         budget_used_percent=current.budget_used_percent,
     )
@@ -131,7 +130,9 @@ class UsageSubscriptions:
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[UsageTotals, None]:
         workspace_id = info.context.workspace_id
-        after_seq = BY_EVENT_SEQ.decode(after, field="after")[0] if after is not None else None
+        after_seq = (
+            events.BY_EVENT_SEQ.decode(after, field="after")[0] if after is not None else None
+        )
         if after_seq is not None:
             await events.check_resumable(workspace_id, after_seq)
 

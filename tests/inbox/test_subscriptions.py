@@ -195,9 +195,7 @@ async def test_inbox_events_resume_after_a_cursor_and_honour_the_filter(
 
 
 def encode_event_cursor(seq: int) -> str:
-    from api.inbox.subscriptions import BY_EVENT_SEQ
-
-    return BY_EVENT_SEQ.encode_values([seq])
+    return events.BY_EVENT_SEQ.encode_values([seq])
 
 
 async def test_a_subscriber_never_sees_another_workspaces_events(
