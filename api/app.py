@@ -4,13 +4,14 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -26,7 +27,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from api import db
 from api.core import auth, events
-from api.core.auth import Viewer
+from api.core.auth import Keyring, Viewer
 from api.core.broadcast import create_broadcast
 from api.core.context import Context
 from api.core.http_input import (
@@ -128,6 +129,10 @@ class ParleyGraphQL(GraphQL[Context, None]):
         return decode_json(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with serving(scope["app"].state):
+            await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             await self._serve_http(scope, receive, send)
             return
@@ -148,6 +153,15 @@ class ParleyGraphQL(GraphQL[Context, None]):
         await response(scope, receive, send)
 
 
+@contextmanager
+def serving(state: State) -> Iterator[None]:
+    """What runs inside (a request, the tasks it starts) hashes tokens with this app's
+    keyring and wakes this app's subscribers (before the lifespan has a broadcast: nobody)."""
+    sink = getattr(state, "broadcast", events.NO_EVENTS)
+    with auth.hashing_with(state.keyring), events.publishing_to(sink):
+        yield
+
+
 async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -155,7 +169,6 @@ async def healthz(request: Request) -> Response:
 def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) -> Starlette:
     """The app; `complete_on_stop_signals` (for uvicorn) completes every live operation on
     SIGTERM/SIGINT before uvicorn closes the sockets (api/core/shutdown.py)."""
-    auth.configure_secret(settings.secret_key.get_secret_value())
     install_log_truncation(settings.log_max_value_chars)
     sockets = LiveSockets()
     graphql = ParleyGraphQL(settings, sockets)
@@ -171,11 +184,11 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
             app.state.broadcast = broadcast
             app.state.sockets = sockets
             app.state.login_throttle = LoginThrottle.from_settings(settings)
-            events.set_publisher(broadcast)
-            chores = [
-                asyncio.create_task(sockets.run_sweeps(settings.credential_check_interval_s)),
-                asyncio.create_task(prune_events_periodically(settings.event_retention_days)),
-            ]
+            with serving(app.state):  # the chores' tasks keep the app's keyring and sink
+                chores = [
+                    asyncio.create_task(sockets.run_sweeps(settings.credential_check_interval_s)),
+                    asyncio.create_task(prune_events_periodically(settings.event_retention_days)),
+                ]
             restore_signals = (
                 complete_on_signals(graphql.live_operations) if complete_on_stop_signals else None
             )
@@ -184,7 +197,6 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
             finally:
                 for chore in chores:
                     chore.cancel()
-                events.set_publisher(None)
                 await app.state.login_throttle.close()
                 # ends every live subscription cleanly before the database closes
                 await graphql.live_operations.complete_all()
@@ -192,7 +204,7 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
                     restore_signals()
                 await broadcast.disconnect()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -201,6 +213,8 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
         middleware=_middleware(settings),
         lifespan=lifespan,
     )
+    app.state.keyring = Keyring.from_settings(settings)
+    return app
 
 
 async def prune_events_periodically(retention_days: int) -> None:

@@ -55,7 +55,6 @@ def run_with_db(work: Callable[[], Awaitable[T]], *, settings: Settings | None =
     """Open the database (which must be migrated), run `work`, close. Domain errors and a
     database that is behind end the command with one line on stderr."""
     settings = settings or _settings()
-    auth.configure_secret(settings.secret_key.get_secret_value())
 
     async def main() -> T:
         await Tortoise.init(config=settings.tortoise_orm)
@@ -66,7 +65,9 @@ def run_with_db(work: Callable[[], Awaitable[T]], *, settings: Settings | None =
             await Tortoise.close_connections()
 
     try:
-        return asyncio.run(main())
+        # events go to NO_EVENTS (the default sink): a command has no subscribers
+        with auth.hashing_with(auth.Keyring.from_settings(settings)):
+            return asyncio.run(main())
     except (DomainError, db.DatabaseBehind) as exc:
         _fail(str(exc))
         raise AssertionError from exc  # unreachable: _fail exits

@@ -376,12 +376,12 @@ async def create_api_key(database_url: str, workspace_id: uuid.UUID, secret_key:
     from api.tenancy import service
     from models.enums import Role
 
-    auth.configure_secret(secret_key)
     await Tortoise.init(config=tortoise_config(database_url))
     try:
-        issued = await service.create_api_key(
-            workspace_id=workspace_id, actor=None, name="inbox benchmark", role=Role.VIEWER
-        )
+        with auth.hashing_with(auth.Keyring(secret_key.encode())):
+            issued = await service.create_api_key(
+                workspace_id=workspace_id, actor=None, name="inbox benchmark", role=Role.VIEWER
+            )
         return issued.secret
     finally:
         await Tortoise.close_connections()

@@ -1,8 +1,9 @@
 """Every Tortoise model of Parley (aerich and Tortoise load this module)."""
 
+from models.base import Workspace
 from models.events import Event
 from models.inbox import Contact, Conversation, ConversationLabel, Message
-from models.tenancy import ApiKey, Invitation, Membership, User, UserSession, Workspace
+from models.tenancy import ApiKey, Invitation, Membership, User, UserSession
 from models.usage import (
     AiBudget,
     AiBudgetPeriod,

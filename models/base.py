@@ -1,13 +1,11 @@
-"""Base classes every Parley model inherits."""
+"""Base classes every Parley model inherits, and the workspace (the tenant) that every
+workspace-owned row points at: it lives here, beside `WorkspaceModel`, so the domains'
+model modules stand on this one and nothing here stands on them."""
 
 import uuid
-from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
-
-if TYPE_CHECKING:
-    from models.tenancy import Workspace
 
 
 # UUID key and creation/update times (timezone-aware UTC).
@@ -20,9 +18,20 @@ class TimestampedModel(Model):
         abstract = True
 
 
+# A tenant. `last_event_seq` is the counter row that orders its events in commit order.
+class Workspace(TimestampedModel):
+    name = fields.CharField(max_length=200)
+    last_event_seq = fields.BigIntField(default=0)
+    # events up to this seq were pruned (retention): a cursor before it cannot resume
+    events_pruned_through = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "workspace"
+
+
 # A row owned by one workspace: services always filter on `workspace_id`.
 class WorkspaceModel(TimestampedModel):
-    workspace: fields.ForeignKeyRelation["Workspace"] = fields.ForeignKeyField(
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
         "models.Workspace", related_name=False, on_delete=fields.CASCADE
     )
     workspace_id: uuid.UUID

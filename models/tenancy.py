@@ -1,4 +1,4 @@
-"""Workspaces, users, memberships and credentials."""
+"""Users, memberships and credentials of workspaces (the workspace itself: models.base)."""
 
 import uuid
 
@@ -6,17 +6,6 @@ from tortoise import fields
 
 from models.base import TimestampedModel, WorkspaceModel
 from models.enums import Role
-
-
-# A tenant. `last_event_seq` is the counter row that orders its events in commit order.
-class Workspace(TimestampedModel):
-    name = fields.CharField(max_length=200)
-    last_event_seq = fields.BigIntField(default=0)
-    # events up to this seq were pruned (retention): a cursor before it cannot resume
-    events_pruned_through = fields.BigIntField(default=0)
-
-    class Meta:
-        table = "workspace"
 
 
 # A person who can log in; belongs to workspaces through memberships.

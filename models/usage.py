@@ -13,9 +13,9 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from models.base import TimestampedModel, WorkspaceModel
+from models.base import TimestampedModel, Workspace, WorkspaceModel
 from models.inbox import COST_DECIMAL_PLACES, COST_MAX_DIGITS, Contact, Conversation, Message
-from models.tenancy import User, Workspace
+from models.tenancy import User
 
 # USD per million tokens: 12 decimal places hold any per-token price LiteLLM lists
 PRICE_MAX_DIGITS, PRICE_DECIMAL_PLACES = 24, 12

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 import models
-from api.app import create_app
+from api.app import create_app, serving
 from api.core.auth import Viewer, hash_password
 from api.settings import Settings, load_settings
 from api.tenancy import service as tenancy
@@ -114,7 +114,9 @@ def settings(database_url: str) -> Settings:
 async def app(settings: Settings) -> AsyncIterator[Starlette]:
     application = create_app(settings)
     async with LifespanManager(application):
-        yield application
+        # the test seeds through services as the app's requests would: same keyring and sink
+        with serving(application.state):
+            yield application
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def succeeded(process: subprocess.CompletedProcess[str]) -> str:
 @asynccontextmanager
 async def running_app(database_url: str) -> AsyncIterator[GraphQLClient]:
     """The real app on that database, with the CLI's secret key; Tortoise is open inside."""
-    from api.app import create_app
+    from api.app import create_app, serving
 
     EXECUTOR_CACHE.clear()  # insert SQL cached by a PostgreSQL test must not be reused here
     settings = load_settings(
@@ -84,7 +84,8 @@ async def running_app(database_url: str) -> AsyncIterator[GraphQLClient]:
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as http:
-            yield GraphQLClient(http)
+            with serving(app.state):  # the test calls services in-process, as the app would
+                yield GraphQLClient(http)
 
 
 @pytest.fixture(autouse=True)

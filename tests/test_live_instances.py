@@ -14,7 +14,7 @@ from tortoise import Tortoise
 from websockets.exceptions import ConnectionClosed
 
 import models
-from api.app import create_app
+from api.app import create_app, serving
 from api.core import auth
 from api.core.ids import encode_id
 from api.settings import load_settings, tortoise_config
@@ -43,10 +43,11 @@ SEND = """mutation($input: SendMessageInput!) { sendMessage(input: $input) { __t
 @asynccontextmanager
 async def seeded(database_url: str) -> AsyncIterator[tuple[Tenant, models.Conversation]]:
     """A tenant with one conversation, written straight to the database."""
-    auth.configure_secret(TEST_SECRET)  # the servers hash keys with the same secret
     await Tortoise.init(config=tortoise_config(database_url))
     try:
-        tenant = await make_tenant("Acme")
+        # keys are hashed with the servers' secret, so they work there
+        with auth.hashing_with(auth.Keyring(TEST_SECRET.encode())):
+            tenant = await make_tenant("Acme")
         yield tenant, await seed.conversation(tenant)
     finally:
         await Tortoise.close_connections()
@@ -106,33 +107,34 @@ async def test_every_message_survives_a_redis_restart_exactly_once(
     app = create_app(settings)
     try:
         async with LifespanManager(app):
-            tenant = await make_tenant("Acme")
-            conversation = await seed.conversation(tenant)
-            async with asgi_socket(app) as ws:
-                await ws.init(tenant.keys[Role.VIEWER])
-                await ws.subscribe(
-                    MESSAGE_ADDED,
-                    {
-                        "conversationId": encode_id("Conversation", conversation.id),
-                        "after": message_cursor(),
-                    },
-                )
+            with serving(app.state):
+                tenant = await make_tenant("Acme")
+                conversation = await seed.conversation(tenant)
+                async with asgi_socket(app) as ws:
+                    await ws.init(tenant.keys[Role.VIEWER])
+                    await ws.subscribe(
+                        MESSAGE_ADDED,
+                        {
+                            "conversationId": encode_id("Conversation", conversation.id),
+                            "after": message_cursor(),
+                        },
+                    )
 
-                async def send(label: str) -> None:
-                    for n in range(5):
-                        await seed.message(
-                            tenant, conversation, f"{label} {n}", role=MessageRole.USER
-                        )
+                    async def send(label: str) -> None:
+                        for n in range(5):
+                            await seed.message(
+                                tenant, conversation, f"{label} {n}", role=MessageRole.USER
+                            )
 
-                # when messages are sent before, during and after an outage
-                await send("before")
-                await redis.stop()
-                await send("during")  # the commit is the truth: sending keeps working
-                await redis.start()
-                # (whether or not it has reconnected yet: a reconnection resyncs from the DB)
-                await send("after")
-                received = await ws.take(15, "messageAdded")
-                await ws.expect_silence(0.5)
+                    # when messages are sent before, during and after an outage
+                    await send("before")
+                    await redis.stop()
+                    await send("during")  # the commit is the truth: sending keeps working
+                    await redis.start()
+                    # (whether or not it has reconnected yet: a reconnection resyncs from the DB)
+                    await send("after")
+                    received = await ws.take(15, "messageAdded")
+                    await ws.expect_silence(0.5)
     finally:
         await redis.stop()
     # then the subscriber got every one, in order, exactly once
@@ -148,8 +150,9 @@ async def test_shutting_down_completes_open_subscriptions(database_url: str) -> 
     app = create_app(settings)
     manager = LifespanManager(app)
     await manager.__aenter__()
-    tenant = await make_tenant("Acme")
-    conversation = await seed.conversation(tenant, channel=Channel.WEB)
+    with serving(app.state):
+        tenant = await make_tenant("Acme")
+        conversation = await seed.conversation(tenant, channel=Channel.WEB)
     async with asgi_socket(app) as ws:
         await ws.init(tenant.keys[Role.VIEWER])
         operation = await ws.subscribe(

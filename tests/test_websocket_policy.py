@@ -7,7 +7,7 @@ from asgi_lifespan import LifespanManager
 from httpx_ws import WebSocketDisconnect
 from starlette.applications import Starlette
 
-from api.app import create_app
+from api.app import create_app, serving
 from api.settings import load_settings
 from models.enums import Role
 from tests.conftest import make_tenant
@@ -21,7 +21,8 @@ async def running_app(database_url: str, **settings: object) -> AsyncIterator[St
         )
     )
     async with LifespanManager(app):
-        yield app
+        with serving(app.state):  # tenants are made in-process, as the app would
+            yield app
 
 
 @pytest.fixture

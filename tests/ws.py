@@ -14,6 +14,7 @@ from httpx_ws.transport import ASGIWebSocketTransport
 from starlette.applications import Starlette
 
 import models
+from api.core import events
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -130,10 +131,8 @@ async def server_socket(
 async def event_cursor(workspace_id: UUID) -> str:
     """The cursor of the workspace's newest event: subscribing `after` it receives
     everything committed from now on, however long the subscription takes to start."""
-    from api.core.events import EVENT_CURSORS
-
     workspace = await models.Workspace.get(id=workspace_id)
-    return EVENT_CURSORS.encode([workspace.last_event_seq])
+    return events.EVENT_CURSORS.encode([workspace.last_event_seq])
 
 
 def message_cursor(seq: int = 0) -> str:

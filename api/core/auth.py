@@ -3,13 +3,17 @@ to the viewer it stands for.
 
 API keys and session tokens are 256-bit random strings; only an HMAC-SHA256 of them
 (keyed by PARLEY_SECRET_KEY) is stored, so a database dump does not yield credentials.
-Passwords use argon2id.
+The key is the app's (`Keyring`, in its state), bound for each request it serves and for
+each CLI command (`hashing_with`). Passwords use argon2id.
 """
 
 import asyncio
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -18,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 import models
-from api.settings import DEV_SECRET_KEY
+from api.settings import Settings
 from models.enums import Role
 
 API_KEY_PREFIX = "prly_"
@@ -29,13 +33,35 @@ INVITATION_PREFIX = "prli_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 _password_hasher = PasswordHasher()
-_secret = DEV_SECRET_KEY.encode()
 
 
-def configure_secret(secret_key: str) -> None:
-    """Set the key that token hashes are made with (called once at start-up)."""
-    global _secret
-    _secret = secret_key.encode()
+@dataclass(frozen=True, repr=False)  # no repr: the secret stays out of logs and tracebacks
+class Keyring:
+    """The secret that token hashes are keyed with."""
+
+    secret: bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Keyring":
+        return cls(settings.secret_key.get_secret_value().encode())
+
+    def token_hash(self, token: str) -> str:
+        return hmac.new(self.secret, token.encode(), hashlib.sha256).hexdigest()
+
+
+# The keyring of the app (or command) the current request runs in. A context variable, not
+# a global: two apps in one process (tests, a future admin app) each hash with their own.
+_keyring: ContextVar[Keyring] = ContextVar("parley_keyring")
+
+
+@contextmanager
+def hashing_with(keyring: Keyring) -> Iterator[None]:
+    """Token hashes made inside (and in tasks started inside) use `keyring`."""
+    token = _keyring.set(keyring)
+    try:
+        yield
+    finally:
+        _keyring.reset(token)
 
 
 @dataclass(frozen=True)
@@ -74,7 +100,13 @@ async def verify_password_async(password_hash: str, password: str) -> bool:
 
 
 def token_hash(token: str) -> str:
-    return hmac.new(_secret, token.encode(), hashlib.sha256).hexdigest()
+    """The stored form of a credential, keyed by the current app's (or command's) secret."""
+    try:
+        keyring = _keyring.get()
+    except LookupError:
+        # a hash with some default key would quietly lock everyone out: refuse instead
+        raise RuntimeError("token_hash outside an app or command: no keyring bound") from None
+    return keyring.token_hash(token)
 
 
 def new_api_key() -> tuple[str, str]:

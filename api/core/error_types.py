@@ -1,8 +1,11 @@
-"""The GraphQL side of expected failures: the `Error` interface, its members, and the
-ExceptionHandlers that turn domain exceptions (api.core.errors) into union results."""
+"""The GraphQL side of expected failures: the `Error` interface, its members, and ONE table
+from domain exception (api.core.errors) to error type. The schema's ExceptionHandlers are
+built from the table, and results inside lists (a batch's per-item results, which no
+ExceptionHandler reaches) use the same table through `error_of`."""
 
+from collections.abc import Mapping
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import strawberry
 
@@ -27,6 +30,14 @@ class Error:
     field: str | None = strawberry.field(
         default=None, description="The input field at fault (camelCase), if one is."
     )
+
+    @classmethod
+    def from_exception(cls, exception: errors.DomainError) -> Self:
+        return cls(message=exception.message, code=ErrorCode(exception.code), field=exception.field)
+
+    def http_headers(self) -> dict[str, str]:
+        """Headers this failure sets on an HTTP response (for clients that know no GraphQL)."""
+        return {}
 
 
 @strawberry.type(description="The input was invalid; `field` names the culprit.")
@@ -60,66 +71,81 @@ class RateLimitedError(Error):
         default=0, description="Seconds until an attempt can be accepted again."
     )
 
-
-E = TypeVar("E", bound=Error)
-
-
-def _error_of(error_type: type[E], exception: errors.DomainError) -> E:
-    return error_type(
-        message=exception.message, code=ErrorCode(exception.code), field=exception.field
-    )
-
-
-class BadInputHandler(strawberry.ExceptionHandler[errors.BadInput, ValidationError]):
-    def handle(self, exception: errors.BadInput, *, field: Any, info: Any) -> ValidationError:
-        return _error_of(ValidationError, exception)
-
-
-class NotFoundHandler(strawberry.ExceptionHandler[errors.NotFound, NotFoundError]):
-    def handle(self, exception: errors.NotFound, *, field: Any, info: Any) -> NotFoundError:
-        return _error_of(NotFoundError, exception)
-
-
-class ConflictHandler(strawberry.ExceptionHandler[errors.Conflict, ConflictError]):
-    def handle(self, exception: errors.Conflict, *, field: Any, info: Any) -> ConflictError:
-        return _error_of(ConflictError, exception)
-
-
-class QuotaExceededHandler(strawberry.ExceptionHandler[errors.QuotaExceeded, QuotaExceededError]):
-    def handle(
-        self, exception: errors.QuotaExceeded, *, field: Any, info: Any
-    ) -> QuotaExceededError:
-        return _error_of(QuotaExceededError, exception)
-
-
-class InvalidCredentialsHandler(
-    strawberry.ExceptionHandler[errors.InvalidCredentials, InvalidCredentialsError]
-):
-    def handle(
-        self, exception: errors.InvalidCredentials, *, field: Any, info: Any
-    ) -> InvalidCredentialsError:
-        return _error_of(InvalidCredentialsError, exception)
-
-
-class RateLimitedHandler(strawberry.ExceptionHandler[errors.RateLimited, RateLimitedError]):
-    def handle(self, exception: errors.RateLimited, *, field: Any, info: Any) -> RateLimitedError:
-        # HTTP clients and proxies that know nothing of GraphQL still see when to come back
-        response = getattr(info.context, "response", None)
-        if response is not None:
-            response.headers["retry-after"] = str(exception.retry_after_seconds)
-        return RateLimitedError(
+    @classmethod
+    def from_exception(cls, exception: errors.DomainError) -> Self:
+        assert isinstance(exception, errors.RateLimited)
+        return cls(
             message=exception.message,
-            code=ErrorCode.RATE_LIMITED,
+            code=ErrorCode(exception.code),
             field=exception.field,
             retry_after_seconds=exception.retry_after_seconds,
         )
 
+    def http_headers(self) -> dict[str, str]:
+        # proxies and HTTP clients still see when to come back
+        return {"retry-after": str(self.retry_after_seconds)}
 
-EXCEPTION_HANDLERS = (
-    BadInputHandler(),
-    NotFoundHandler(),
-    ConflictHandler(),
-    QuotaExceededHandler(),
-    InvalidCredentialsHandler(),
-    RateLimitedHandler(),
+
+@strawberry.type(
+    description="An unexpected failure of this call of a batch; nothing of it was written "
+    "(retry it with the same requestId)."
+)
+class UsageNotRecordedError(Error):
+    """A batch item's `Unexpected` failure (usage batches are the batches there are; the
+    schema keeps the name)."""
+
+
+ERROR_TYPES: Mapping[type[errors.DomainError], type[Error]] = {
+    errors.BadInput: ValidationError,
+    errors.NotFound: NotFoundError,
+    errors.Conflict: ConflictError,
+    errors.QuotaExceeded: QuotaExceededError,
+    errors.InvalidCredentials: InvalidCredentialsError,
+    errors.RateLimited: RateLimitedError,
+    errors.Unexpected: UsageNotRecordedError,
+}
+"""The one table from domain exception to the union member a client gets. A new domain
+exception gets its row here; nothing else maps exceptions."""
+
+
+def error_type_of(exception: errors.DomainError) -> type[Error] | None:
+    """The table's error type for the exception's class or its nearest mapped base."""
+    for klass in type(exception).__mro__:
+        error_type = ERROR_TYPES.get(klass)
+        if error_type is not None:
+            return error_type
+    return None
+
+
+def error_of(exception: errors.DomainError) -> Any:
+    """The union member for a domain error inside a list (a batch item's result). An
+    exception the table does not know is the caller's bad input. (Any: it is a member of
+    the caller's result union, which only the caller names.)"""
+    return (error_type_of(exception) or ValidationError).from_exception(exception)
+
+
+DomainErrorT = TypeVar("DomainErrorT", bound=errors.DomainError)
+ErrorT = TypeVar("ErrorT", bound=Error)
+
+
+class TableHandler(
+    strawberry.ExceptionHandler[DomainErrorT, ErrorT], Generic[DomainErrorT, ErrorT]
+):
+    """The ExceptionHandler of one row of the table. Strawberry offers it on every field
+    whose result union has `error_type`, and reads the row from these attributes."""
+
+    def __init__(self, exception_type: type[DomainErrorT], error_type: type[ErrorT]) -> None:
+        self.exception_type = exception_type
+        self.error_type = error_type
+
+    def handle(self, exception: DomainErrorT, *, field: Any, info: Any) -> ErrorT:
+        error = self.error_type.from_exception(exception)
+        response = getattr(info.context, "response", None)
+        if response is not None:
+            response.headers.update(error.http_headers())
+        return error
+
+
+EXCEPTION_HANDLERS = tuple(
+    TableHandler(exception_type, error_type) for exception_type, error_type in ERROR_TYPES.items()
 )

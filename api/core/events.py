@@ -6,11 +6,16 @@ commit: sequence numbers are handed out in commit order on PostgreSQL and SQLite
 so a reader that has seen seq N has seen everything before it.
 
 `publish` runs after commit and only wakes subscribers (a small JSON message with the
-sequence and the payload); the event table stays the source of truth.
+sequence and the payload); the event table stays the source of truth. Wake-ups go to the
+sink of the app the request runs in (its broadcast: `publishing_to`, bound per request by
+api/app.py); outside an app (the CLI, scripts) the sink is `NO_EVENTS`, as nobody listens.
 """
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -34,13 +39,29 @@ class Publisher(Protocol):
     async def publish(self, channel: str, message: Any) -> None: ...
 
 
-_publisher: Publisher | None = None
+class NoEvents:
+    """The sink where nobody listens (the CLI, scripts): wake-ups are dropped; the events
+    are in the table for whoever subscribes later."""
+
+    async def publish(self, channel: str, message: Any) -> None:
+        return None
 
 
-def set_publisher(publisher: Publisher | None) -> None:
-    """Where wake-ups go (the app's broadcast); None in the CLI, where nobody listens."""
-    global _publisher
-    _publisher = publisher
+NO_EVENTS = NoEvents()
+
+# The sink of the app (or command) the current request runs in. A context variable, not a
+# global: each request, and the tasks it starts, sees the sink of its own app.
+_sink: ContextVar[Publisher] = ContextVar("parley_event_sink", default=NO_EVENTS)
+
+
+@contextmanager
+def publishing_to(sink: Publisher) -> Iterator[None]:
+    """Wake-ups published inside (and in tasks started inside) go to `sink`."""
+    token = _sink.set(sink)
+    try:
+        yield
+    finally:
+        _sink.reset(token)
 
 
 def workspace_channel(workspace_id: UUID) -> str:
@@ -89,11 +110,10 @@ def wakeup_message(event: models.Event) -> str:
 async def publish(*events: models.Event) -> None:
     """Wake subscribers after commit. A failed wake-up is logged, never raised: the commit
     is the truth and subscribers repair gaps from the table."""
-    if _publisher is None:
-        return
+    sink = _sink.get()
     for event in events:
         try:
-            await _publisher.publish(workspace_channel(event.workspace_id), wakeup_message(event))
+            await sink.publish(workspace_channel(event.workspace_id), wakeup_message(event))
         except Exception:
             logger.warning(
                 "wake-up for event %s/%s not published",

@@ -2,9 +2,10 @@
 type's loader, so another workspace's id resolves to null."""
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
+import strawberry
 from strawberry import relay
 from strawberry.relay import GlobalID
 
@@ -75,3 +76,18 @@ async def node_of(info: Info, id: str) -> relay.Node | None:
         return None
     node: relay.Node | None = await node_type.by_global_id(info, global_id)
     return node
+
+
+def type_named(type_name: str, module: str) -> Any:
+    """A GraphQL type of a domain that stands on the caller's (so the caller must not import
+    it), referenced by name as the schema does: strawberry finds it in `module` when the
+    schema is built. Pass it as a field's `graphql_type`."""
+    return Annotated[type_name, strawberry.lazy(module)]
+
+
+async def load_node_named(info: Info, type_name: str, key: UUID | None) -> Any:
+    """The node of `type_name` for a key in the caller's workspace (None for no key or no
+    row), for a field whose type is `type_named`: the type is found in the running schema."""
+    node_type = getattr(info.schema.get_type_by_name(type_name), "origin", None)
+    assert isinstance(node_type, type) and issubclass(node_type, ModelNode), type_name
+    return await node_type.load(info, key)

@@ -3,6 +3,7 @@
 import strawberry
 
 from api.core.context import Info
+from api.core.error_types import error_of
 from api.core.errors import DomainError
 from api.core.ids import decode_id, decode_optional_id
 from api.core.permissions import CanAdmin, CanWrite
@@ -35,7 +36,6 @@ from api.usage.types import (
     SetAiModelPriceInput,
     SetAiModelPricePayload,
     SetAiModelPriceResult,
-    error_of,
 )
 
 

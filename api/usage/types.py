@@ -3,24 +3,22 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
 
 import models
-from api.core import errors
 from api.core.context import Info
 from api.core.error_types import (
     ConflictError,
-    Error,
-    ErrorCode,
     NotFoundError,
     QuotaExceededError,
+    UsageNotRecordedError,
     ValidationError,
 )
 from api.core.ids import encode_id
-from api.core.nodes import ModelNode
+from api.core.nodes import ModelNode, load_node_named, type_named
 from api.core.scalars import Long
 from api.core.validation import MAX_SEARCH, column, limit
 from api.tenancy.types import User
@@ -33,10 +31,16 @@ from api.usage.loaders import (
     CurrentPriceByModelLoader,
 )
 from api.usage.pricing import PriceTier
+from models.enums import AiState
 from models.usage import GLOBAL_SCOPE, BudgetMode, ReservationStatus
 
-if TYPE_CHECKING:
-    from api.inbox.types import AiState, ChatMessage, Contact, Conversation
+# The inbox stands on usage (a sent AI message records its usage in the same transaction),
+# so usage shows the inbox's objects by their GraphQL names and never imports the inbox.
+INBOX_TYPES = "api.inbox.types"
+CONVERSATION = type_named("Conversation", INBOX_TYPES)
+CONTACT = type_named("Contact", INBOX_TYPES)
+CHAT_MESSAGE = type_named("ChatMessage", INBOX_TYPES)
+AI_STATE = type_named("AiState", INBOX_TYPES)
 
 AiBudgetMode = strawberry.enum(
     BudgetMode,
@@ -235,29 +239,21 @@ class AiUsageEvent(ModelNode):
         row = await info.context.loader(AiModelPriceByIdLoader).load(self._price_id)
         return AiModelPrice.from_model(row) if row else None
 
-    @strawberry.field(description="The conversation it was for, if any.")
-    async def conversation(
-        self, info: Info
-    ) -> Annotated["Conversation", strawberry.lazy("api.inbox.types")] | None:
-        from api.inbox.types import Conversation
+    @strawberry.field(
+        description="The conversation it was for, if any.", graphql_type=CONVERSATION | None
+    )
+    async def conversation(self, info: Info) -> Any:
+        return await load_node_named(info, "Conversation", self._conversation_id)
 
-        return await Conversation.load(info, self._conversation_id)
+    @strawberry.field(description="The contact it was for, if any.", graphql_type=CONTACT | None)
+    async def contact(self, info: Info) -> Any:
+        return await load_node_named(info, "Contact", self._contact_id)
 
-    @strawberry.field(description="The contact it was for, if any.")
-    async def contact(
-        self, info: Info
-    ) -> Annotated["Contact", strawberry.lazy("api.inbox.types")] | None:
-        from api.inbox.types import Contact
-
-        return await Contact.load(info, self._contact_id)
-
-    @strawberry.field(description="The chat message it produced, if any.")
-    async def chat_message(
-        self, info: Info
-    ) -> Annotated["ChatMessage", strawberry.lazy("api.inbox.types")] | None:
-        from api.inbox.types import ChatMessage
-
-        return await ChatMessage.load(info, self._message_id)
+    @strawberry.field(
+        description="The chat message it produced, if any.", graphql_type=CHAT_MESSAGE | None
+    )
+    async def chat_message(self, info: Info) -> Any:
+        return await load_node_named(info, "ChatMessage", self._message_id)
 
     @strawberry.field(description="The member it was made for, if any.")
     async def user(self, info: Info) -> User | None:
@@ -587,14 +583,6 @@ class RecordAiUsagePayload:
         )
 
 
-@strawberry.type(
-    description="An unexpected failure of this call of a batch; nothing of it was written "
-    "(retry it with the same requestId)."
-)
-class UsageNotRecordedError(Error):
-    pass
-
-
 RecordAiUsageResult = Annotated[
     RecordAiUsagePayload
     | ValidationError
@@ -681,23 +669,6 @@ SetAiModelPriceResult = Annotated[
     SetAiModelPricePayload | ValidationError | NotFoundError,
     strawberry.union("SetAiModelPriceResult", description="The price, or why not."),
 ]
-
-ERROR_TYPES: dict[type[errors.DomainError], type[Error]] = {
-    errors.BadInput: ValidationError,
-    errors.NotFound: NotFoundError,
-    errors.Conflict: ConflictError,
-    errors.QuotaExceeded: QuotaExceededError,
-    errors.Unexpected: UsageNotRecordedError,
-}
-
-
-def error_of(exception: errors.DomainError) -> Any:
-    """The union member for a domain error inside a list (no ExceptionHandler there)."""
-    error_type = ERROR_TYPES.get(type(exception), ValidationError)
-    return error_type(
-        message=exception.message, code=ErrorCode(exception.code), field=exception.field
-    )
-
 
 # --- analytics ------------------------------------------------------------------------------
 
@@ -803,8 +774,8 @@ class UsageSummaryRow:
     )
     operation: str | None = strawberry.field(description="OPERATION: e.g. reply.")
     ai_type: str | None = strawberry.field(description="AI_TYPE: the bot role, e.g. MOUTH.")
-    ai_state: Annotated["AiState", strawberry.lazy("api.inbox.types")] | None = (  # type: ignore[valid-type]
-        strawberry.field(description="AI_STATE: the conversation's current AI state.")
+    ai_state: AiState | None = strawberry.field(
+        description="AI_STATE: the conversation's current AI state.", graphql_type=AI_STATE | None
     )
     user_id: strawberry.ID | None = strawberry.field(description="USER: the member's global ID.")
     conversation_id: strawberry.ID | None = strawberry.field(
@@ -823,27 +794,17 @@ class UsageSummaryRow:
             return None
         return await User.load(info, key)
 
-    @strawberry.field(description="CONVERSATION: the conversation.")
-    async def conversation(
-        self, info: Info
-    ) -> Annotated["Conversation", strawberry.lazy("api.inbox.types")] | None:
-        from api.inbox.types import Conversation
-
+    @strawberry.field(
+        description="CONVERSATION: the conversation.", graphql_type=CONVERSATION | None
+    )
+    async def conversation(self, info: Info) -> Any:
         key = self._keys.get(analytics.Dimension.CONVERSATION)
-        if key is None:
-            return None
-        return await Conversation.load(info, key)
+        return await load_node_named(info, "Conversation", key)
 
-    @strawberry.field(description="CONTACT: the contact.")
-    async def contact(
-        self, info: Info
-    ) -> Annotated["Contact", strawberry.lazy("api.inbox.types")] | None:
-        from api.inbox.types import Contact
-
+    @strawberry.field(description="CONTACT: the contact.", graphql_type=CONTACT | None)
+    async def contact(self, info: Info) -> Any:
         key = self._keys.get(analytics.Dimension.CONTACT)
-        if key is None:
-            return None
-        return await Contact.load(info, key)
+        return await load_node_named(info, "Contact", key)
 
     @classmethod
     def from_row(cls, row: analytics.SummaryRow) -> "UsageSummaryRow":

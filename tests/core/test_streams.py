@@ -34,9 +34,8 @@ async def small_broadcast(app: Starlette) -> AsyncIterator[ParleyBroadcast]:
     """A broadcast whose subscribers buffer at most 4 wake-ups, wired as the publisher."""
     broadcast = create_broadcast("memory://", queue_size=4)
     await broadcast.connect()
-    events.set_publisher(broadcast)
-    yield broadcast
-    events.set_publisher(app.state.broadcast)
+    with events.publishing_to(broadcast):
+        yield broadcast
     await broadcast.disconnect()
 
 

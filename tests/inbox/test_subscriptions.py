@@ -195,9 +195,7 @@ async def test_inbox_events_resume_after_a_cursor_and_honour_the_filter(
 
 
 def encode_event_cursor(seq: int) -> str:
-    from api.core.events import EVENT_CURSORS
-
-    return EVENT_CURSORS.encode([seq])
+    return events.EVENT_CURSORS.encode([seq])
 
 
 async def test_a_subscriber_never_sees_another_workspaces_events(

@@ -32,7 +32,6 @@ mutation Login($input: LoginInput!) {
 }
 """
 WRONG = "not the password"
-TEST_SECRET = "test-secret-key-0123456789"
 
 
 def attempt(email: str, password: str) -> dict[str, Any]:
@@ -182,7 +181,6 @@ async def test_one_address_guessing_across_accounts_is_limited(
 
 
 async def seed_user(database_url: str, email: str) -> None:
-    auth.configure_secret(TEST_SECRET)
     await Tortoise.init(config=tortoise_config(database_url))
     try:
         workspace = await tenancy.create_workspace(name="Acme")
