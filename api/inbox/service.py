@@ -23,7 +23,7 @@ from api.core import events
 from api.core.auth import Viewer
 from api.core.errors import BadInput, Conflict, NotFound
 from api.core.pagination import Page, SortKey, keyset_page
-from api.tenancy.service import normalize_email, required_text
+from api.core.validation import normalize_email, normalize_phone, required_text
 from api.usage import service as usage_service
 from models.enums import (
     AiState,
@@ -35,7 +35,6 @@ from models.enums import (
     Priority,
 )
 
-PHONE_PATTERN = re.compile(r"^\+[1-9][0-9]{6,14}$")
 LABEL_PATTERN = re.compile(r"^[\w][\w .:/-]{0,63}$")
 MAX_LABELS = 50
 MAX_MESSAGE_LENGTH = 32_000
@@ -58,14 +57,6 @@ class PageArgs:
 
 
 # --- validation -----------------------------------------------------------------------
-
-
-def normalize_phone(phone: str, *, field: str = "phone") -> str:
-    """E.164: `+` and 7–15 digits; spaces, dashes, dots and brackets are dropped."""
-    compact = re.sub(r"[\s\-().]", "", phone)
-    if not PHONE_PATTERN.match(compact):
-        raise BadInput(f"{phone!r} is not a phone number in +<country><number> form.", field=field)
-    return compact
 
 
 def normalize_labels(labels: list[str], *, field: str = "labels") -> list[str]:

@@ -149,6 +149,29 @@ async def test_create_contact_refuses_invalid_input_naming_the_field_and_writes_
     assert await seed.row_counts(tenant) == before
 
 
+async def test_create_contact_refuses_a_phone_or_email_that_only_looks_right(
+    agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # given a number of the right length but not in its country's plan, a number with an
+    # extension, and addresses with an empty domain label or a space in the local part
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"name": "Dewi", "phone": "+1 555 0100"}, "phone"),
+        ({"name": "Dewi", "phone": "+6281111111"}, "phone"),
+        ({"name": "Dewi", "phone": "+62 812-3456-7890 ext. 12"}, "phone"),
+        ({"name": "Dewi", "email": "dewi@example..com"}, "email"),
+        ({"name": "Dewi", "email": "de wi@example.com"}, "email"),
+    ]
+    before = await seed.row_counts(tenant)
+
+    for contact_input, field in cases:
+        # when
+        data = await agent.data(CREATE_CONTACT, {"input": contact_input})
+
+        # then
+        assert seed.error_of(data["createContact"]) == seed.validation_error(field), contact_input
+    assert await seed.row_counts(tenant) == before
+
+
 async def test_create_contact_with_a_phone_or_email_taken_in_the_workspace_is_a_conflict(
     agent: GraphQLClient, tenant: Tenant
 ) -> None:
