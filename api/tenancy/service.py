@@ -29,9 +29,26 @@ class IssuedApiKey:
 
 
 @dataclass(frozen=True)
-class IssuedSession:
+class NewSession:
+    """A session just created: `token` is shown once and never stored."""
+
     session: models.UserSession
     token: str
+
+
+@dataclass(frozen=True)
+class IssuedSession(NewSession):
+    """A signed-in answer: the new session, its user, and every workspace of theirs
+    (memberships with their workspaces, oldest first), the session's own among them."""
+
+    user: models.User
+    memberships: list[models.Membership]
+
+    @property
+    def membership(self) -> models.Membership:
+        """The membership in the session's workspace."""
+        workspace_id = self.session.workspace_id
+        return next(m for m in self.memberships if m.workspace_id == workspace_id)
 
 
 async def create_workspace(*, name: str) -> models.Workspace:
@@ -155,7 +172,8 @@ async def invitations_for(*, user_id: UUID) -> list[models.Invitation]:
 
 
 async def accept_invitation(*, viewer: Viewer, invitation_id: UUID) -> models.Membership:
-    """The signed-in user joins the workspace that invited their e-mail, with its role."""
+    """The signed-in user joins the workspace that invited their e-mail, with its role (the
+    membership comes with its workspace)."""
     if viewer.user_id is None:
         raise BadInput("Only a signed-in user can accept an invitation.", field="invitationId")
     user = await models.User.get(id=viewer.user_id)
@@ -167,7 +185,9 @@ async def accept_invitation(*, viewer: Viewer, invitation_id: UUID) -> models.Me
         if not claimed:
             raise NotFound("No such pending invitation for you.", field="invitationId")
         invitation = await models.Invitation.get(id=invitation_id)
-        return await _join(invitation, user_id=user.id)
+        membership = await _join(invitation, user_id=user.id)
+    await membership.fetch_related("workspace")
+    return membership
 
 
 async def decline_invitation(*, viewer: Viewer, invitation_id: UUID) -> models.Invitation:
@@ -221,7 +241,8 @@ async def sign_up(
             )
         user = await _insert_user(fields)
         membership = await _join(invitation, user_id=user.id)
-        return await _start_session(user_id=user.id, workspace_id=membership.workspace_id, ttl=ttl)
+        new = await _start_session(user_id=user.id, workspace_id=membership.workspace_id, ttl=ttl)
+    return await _issued(new)
 
 
 async def members(*, workspace_id: UUID) -> list[models.Membership]:
@@ -300,7 +321,7 @@ async def login(
         workspace_id = await _default_workspace(user.id)
     elif not await models.Membership.exists(workspace_id=workspace_id, user_id=user.id):
         raise NotFound("You are not a member of that workspace.", field="workspaceId")
-    return await _start_session(user_id=user.id, workspace_id=workspace_id, ttl=ttl)
+    return await _issued(await _start_session(user_id=user.id, workspace_id=workspace_id, ttl=ttl))
 
 
 def _login_email(email: str) -> str:
@@ -345,12 +366,12 @@ async def switch_workspace(*, viewer: Viewer, workspace_id: UUID, ttl: timedelta
     if not await models.Membership.exists(workspace_id=workspace_id, user_id=viewer.user_id):
         raise NotFound("You are not a member of that workspace.", field="workspaceId")
     async with in_transaction():
-        issued = await _start_session(user_id=viewer.user_id, workspace_id=workspace_id, ttl=ttl)
+        new = await _start_session(user_id=viewer.user_id, workspace_id=workspace_id, ttl=ttl)
         await models.UserSession.filter(id=viewer.session_id).update(revoked_at=datetime.now(UTC))
-    return issued
+    return await _issued(new)
 
 
-async def _start_session(*, user_id: UUID, workspace_id: UUID, ttl: timedelta) -> IssuedSession:
+async def _start_session(*, user_id: UUID, workspace_id: UUID, ttl: timedelta) -> NewSession:
     token = auth.new_session_token()
     session = await models.UserSession.create(
         workspace_id=workspace_id,
@@ -358,7 +379,18 @@ async def _start_session(*, user_id: UUID, workspace_id: UUID, ttl: timedelta) -
         token_hash=auth.token_hash(token),
         expires_at=datetime.now(UTC) + ttl,
     )
-    return IssuedSession(session=session, token=token)
+    return NewSession(session=session, token=token)
+
+
+async def _issued(new: NewSession) -> IssuedSession:
+    """What a sign-in answers with, read after the session's transaction committed."""
+    user_id = new.session.user_id
+    return IssuedSession(
+        session=new.session,
+        token=new.token,
+        user=await models.User.get(id=user_id),
+        memberships=await workspaces_of(user_id=user_id),
+    )
 
 
 @cache
