@@ -160,7 +160,7 @@ async def make_tenant(name: str) -> Tenant:
             name=f"{role.value.title()} of {name}",
             password_hash=password_hash(),
         )
-        await tenancy.add_member(workspace_id=workspace.id, actor=None, user_id=user.id, role=role)
+        await tenancy.add_member(workspace_id=workspace.id, user_id=user.id, role=role)
         users[role] = user
         keys[role] = (
             await tenancy.create_api_key(

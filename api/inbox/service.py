@@ -254,10 +254,6 @@ async def update_contact(
     return contact
 
 
-async def get_contact(*, workspace_id: UUID, contact_id: UUID) -> models.Contact | None:
-    return await models.Contact.get_or_none(id=contact_id, workspace_id=workspace_id)
-
-
 async def list_contacts(
     *,
     workspace_id: UUID,

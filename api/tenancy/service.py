@@ -97,12 +97,9 @@ def _check_grantable(actor: Viewer, role: Role) -> None:
         raise BadInput(f"You cannot grant {role.value}: it is above your own role.", field="role")
 
 
-async def add_member(
-    *, workspace_id: UUID, actor: Viewer | None, user_id: UUID, role: Role
-) -> models.Membership:
-    """Make a user a member (`actor` None: the CLI/seed, which may grant anything)."""
-    if actor is not None:
-        _check_grantable(actor, role)
+async def add_member(*, workspace_id: UUID, user_id: UUID, role: Role) -> models.Membership:
+    """Make a user a member with any role: for the CLI and seeds. Through the API nobody is
+    added without consent: people join by accepting an invitation."""
     if await models.Membership.exists(workspace_id=workspace_id, user_id=user_id):
         raise Conflict("That user is a member already.", field="email")
     return await models.Membership.create(workspace_id=workspace_id, user_id=user_id, role=role)
@@ -247,10 +244,6 @@ async def sign_up(
 
 async def members(*, workspace_id: UUID) -> list[models.Membership]:
     return await models.Membership.filter(workspace_id=workspace_id).order_by("created_at", "id")
-
-
-async def membership_of(*, workspace_id: UUID, user_id: UUID) -> models.Membership | None:
-    return await models.Membership.get_or_none(workspace_id=workspace_id, user_id=user_id)
 
 
 async def create_api_key(

@@ -108,9 +108,7 @@ async def test_a_user_of_two_workspaces_gets_the_one_they_name(
 ) -> None:
     # given Acme's AGENT who is also a VIEWER of Globex
     user = tenant.users[Role.AGENT]
-    await tenancy.add_member(
-        workspace_id=other_tenant.id, actor=None, user_id=user.id, role=Role.VIEWER
-    )
+    await tenancy.add_member(workspace_id=other_tenant.id, user_id=user.id, role=Role.VIEWER)
     globex_id = encode_id("Workspace", other_tenant.id)
 
     # when they log in to Globex
@@ -129,9 +127,7 @@ async def test_the_login_service_answers_with_the_user_and_all_their_workspaces(
 ) -> None:
     # given Acme's AGENT who is also a VIEWER of Globex
     user = tenant.users[Role.AGENT]
-    await tenancy.add_member(
-        workspace_id=other_tenant.id, actor=None, user_id=user.id, role=Role.VIEWER
-    )
+    await tenancy.add_member(workspace_id=other_tenant.id, user_id=user.id, role=Role.VIEWER)
 
     # when a caller other than the API (the CLI, a job) signs them in to Globex
     issued = await tenancy.login(
