@@ -21,10 +21,10 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 import models
 from api.app import create_app
 from api.core.auth import Viewer, hash_password
+from api.db import create_postgres_database, drop_postgres_database
 from api.settings import Settings, load_settings
 from api.tenancy import service as tenancy
 from models.enums import Role
-from tests.databases import create_postgres_database, drop_postgres_database
 from tests.graphql import GraphQLClient
 from tests.services import require_postgres
 
