@@ -12,12 +12,13 @@ top-level error carrying `extensions.code` and `extensions.field`.
 Scalars (JSON, Decimal, DateTime, Date, Long) refuse what they cannot represent themselves:
 see api.core.scalars.
 
-The value checks every domain shares live here too (`required_text`, `normalize_email`,
-`normalize_phone`): services call them, so the CLI and jobs get the same rules.
+The value checks every domain shares live here too (`required_text`, `utc_time`,
+`normalize_email`, `normalize_phone`): services call them, so the CLI and jobs get the same rules.
 """
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import email_validator
@@ -99,6 +100,16 @@ def required_text(value: str, *, field: str, max_length: int = MAX_NAME) -> str:
     if len(value) > max_length:
         raise BadInput(f"{field} is longer than {max_length} characters.", field=field)
     return value
+
+
+def utc_time(value: datetime | None, *, field: str) -> datetime | None:
+    """`value` in UTC; BadInput naming `field` if it has no time zone (a naive time means
+    a different instant on every server)."""
+    if value is None:
+        return None
+    if value.utcoffset() is None:
+        raise BadInput(f"{field} needs a time zone (e.g. 2030-01-01T09:00:00Z).", field=field)
+    return value.astimezone(UTC)
 
 
 def normalize_email(email: str, *, field: str = "email") -> str:

@@ -6,7 +6,8 @@ api/core/events.py); events are published after commit.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -24,7 +25,7 @@ from api.core import events
 from api.core.auth import Viewer
 from api.core.errors import BadInput, Conflict, NotFound
 from api.core.pagination import Page, SortKey, keyset_page
-from api.core.validation import normalize_email, normalize_phone, required_text
+from api.core.validation import normalize_email, normalize_phone, required_text, utc_time
 from api.usage import service as usage_service
 from models.enums import (
     AiState,
@@ -201,23 +202,35 @@ async def _check_contact_unique(
             raise Conflict(f"Another contact has this {column}.", field=column)
 
 
+@asynccontextmanager
+async def _unique_contact(
+    workspace_id: UUID, values: dict[str, Any], *, exclude: UUID | None = None
+) -> AsyncIterator[None]:
+    """Around a contact's write: a phone or e-mail another contact has is a Conflict naming
+    the field, found before the write or, when a concurrent write won the unique
+    constraint, after it."""
+    await _check_contact_unique(workspace_id, values, exclude=exclude)
+    try:
+        yield
+    except IntegrityError:
+        await _check_contact_unique(workspace_id, values, exclude=exclude)
+        raise Conflict("Another contact has this phone or email.", field="phone") from None
+
+
+async def _record_contact(
+    db: BaseDBAsyncClient, type: str, contact: models.Contact
+) -> models.Event:
+    payload = contact_payload(contact)
+    return await events.record(db, workspace_id=contact.workspace_id, type=type, payload=payload)
+
+
 async def create_contact(*, workspace_id: UUID, data: ContactFields) -> models.Contact:
     if data.name is None:
         raise BadInput("name is required.", field="name")
     values = _contact_values(data)
-    await _check_contact_unique(workspace_id, values)
-    try:
-        async with in_transaction() as db:
-            contact = await models.Contact.create(using_db=db, workspace_id=workspace_id, **values)
-            event = await events.record(
-                db,
-                workspace_id=workspace_id,
-                type="contact.created",
-                payload=contact_payload(contact),
-            )
-    except IntegrityError:  # a concurrent insert won the unique constraint: name the field
-        await _check_contact_unique(workspace_id, values)
-        raise Conflict("Another contact has this phone or email.", field="phone") from None
+    async with _unique_contact(workspace_id, values), in_transaction() as db:
+        contact = await models.Contact.create(using_db=db, workspace_id=workspace_id, **values)
+        event = await _record_contact(db, "contact.created", contact)
     await events.publish(event)
     return contact
 
@@ -230,26 +243,16 @@ async def update_contact(
     values = _contact_values(data)
     if not values:
         raise BadInput("Nothing to update: pass at least one field.")
-    await _check_contact_unique(workspace_id, values, exclude=contact_id)
-    try:
-        async with in_transaction() as db:
-            updated = (
-                await models.Contact.filter(id=contact_id, workspace_id=workspace_id)
-                .using_db(db)
-                .update(**values, updated_at=datetime.now(UTC))
-            )
-            if not updated:
-                raise NotFound("No such contact.", field="contactId")
-            contact = await models.Contact.get(id=contact_id, using_db=db)
-            event = await events.record(
-                db,
-                workspace_id=workspace_id,
-                type="contact.updated",
-                payload=contact_payload(contact),
-            )
-    except IntegrityError:  # a concurrent write won the unique constraint: name the field
-        await _check_contact_unique(workspace_id, values, exclude=contact_id)
-        raise Conflict("Another contact has this phone or email.", field="phone") from None
+    async with _unique_contact(workspace_id, values, exclude=contact_id), in_transaction() as db:
+        updated = (
+            await models.Contact.filter(id=contact_id, workspace_id=workspace_id)
+            .using_db(db)
+            .update(**values, updated_at=datetime.now(UTC))
+        )
+        if not updated:
+            raise NotFound("No such contact.", field="contactId")
+        contact = await models.Contact.get(id=contact_id, using_db=db)
+        event = await _record_contact(db, "contact.updated", contact)
     await events.publish(event)
     return contact
 
@@ -292,7 +295,7 @@ async def _member_id(workspace_id: UUID, user_id: UUID, *, field: str) -> UUID:
     return user_id
 
 
-async def _set_label_rows(db: Any, conversation: models.Conversation) -> None:
+async def _set_label_rows(db: BaseDBAsyncClient, conversation: models.Conversation) -> None:
     await models.ConversationLabel.filter(conversation_id=conversation.id).using_db(db).delete()
     await models.ConversationLabel.bulk_create(
         [
@@ -302,6 +305,18 @@ async def _set_label_rows(db: Any, conversation: models.Conversation) -> None:
             for label in conversation.labels
         ],
         using_db=db,
+    )
+
+
+async def _record_conversation(
+    db: BaseDBAsyncClient, type: str, conversation: models.Conversation
+) -> models.Event:
+    return await events.record(
+        db,
+        workspace_id=conversation.workspace_id,
+        type=type,
+        conversation_id=conversation.id,
+        payload=conversation_payload(conversation),
     )
 
 
@@ -333,13 +348,7 @@ async def start_conversation(
             last_activity_at=datetime.now(UTC),
         )
         await _set_label_rows(db, conversation)
-        event = await events.record(
-            db,
-            workspace_id=workspace_id,
-            type="conversation.created",
-            conversation_id=conversation.id,
-            payload=conversation_payload(conversation),
-        )
+        event = await _record_conversation(db, "conversation.created", conversation)
     await events.publish(event)
     return conversation
 
@@ -365,13 +374,7 @@ async def change_conversation(
         await conversation.save(using_db=db)
         if labels_changed:
             await _set_label_rows(db, conversation)
-        event = await events.record(
-            db,
-            workspace_id=workspace_id,
-            type="conversation.updated",
-            conversation_id=conversation.id,
-            payload=conversation_payload(conversation),
-        )
+        event = await _record_conversation(db, "conversation.updated", conversation)
     await events.publish(event)
     return conversation
 
@@ -397,12 +400,7 @@ async def set_conversation_status(
     status: ConversationStatus,
     snoozed_until: datetime | None = None,
 ) -> models.Conversation:
-    if snoozed_until is not None:
-        if snoozed_until.utcoffset() is None:
-            raise BadInput(
-                "snoozedUntil needs a time zone (e.g. 2030-01-01T09:00:00Z).", field="snoozedUntil"
-            )
-        snoozed_until = snoozed_until.astimezone(UTC)
+    snoozed_until = utc_time(snoozed_until, field="snoozedUntil")
     if status is ConversationStatus.SNOOZED:
         if snoozed_until is None or snoozed_until <= datetime.now(UTC):
             raise BadInput("SNOOZED needs snoozedUntil in the future.", field="snoozedUntil")
