@@ -220,9 +220,7 @@ def user_create(
             _fail(f"no workspace {workspace}")
         user = await service.create_user(email=email, name=name, password=password)
         if workspace is not None:
-            await service.add_member(
-                workspace_id=workspace, actor=None, user_id=user.id, role=_role(role)
-            )
+            await service.add_member(workspace_id=workspace, user_id=user.id, role=_role(role))
         return str(user.id)
 
     typer.echo(f"User {run_with_db(work)}")

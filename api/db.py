@@ -2,11 +2,15 @@
 
 aerich writes dialect-specific SQL, so each migration file in migrations/models/ holds
 the SQL of both dialects and picks by the connection (see scripts/make_migration.py).
+Throw-away PostgreSQL databases (one per test run, or per migration made) are created and
+dropped here too.
 """
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse, urlunparse
 
+import asyncpg
 from aerich import Command
 from aerich.models import Aerich
 from tortoise import Tortoise
@@ -61,3 +65,34 @@ async def migrate(tortoise_config: dict[str, Any]) -> list[str]:
         return applied
     finally:
         await Tortoise.close_connections()
+
+
+# --- throw-away PostgreSQL databases ------------------------------------------------------
+
+
+def _with_database(url: str, name: str) -> str:
+    parsed = urlparse(url)
+    return urlunparse(parsed._replace(path=f"/{name}"))
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+async def create_postgres_database(admin_url: str, name: str) -> str:
+    """Create database `name` on the server of `admin_url`; return its URL."""
+    connection = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return _with_database(admin_url, name)
+
+
+async def drop_postgres_database(admin_url: str, name: str) -> None:
+    """Drop database `name` (if it exists), closing its connections."""
+    connection = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()

@@ -78,12 +78,8 @@ async def _seed_workspace() -> models.Workspace:
     agent = await tenancy.create_user(
         email="agent@parley.local", name="Arif Agent", password=DEMO_PASSWORD
     )
-    await tenancy.add_member(
-        workspace_id=workspace.id, actor=None, user_id=owner.id, role=Role.OWNER
-    )
-    await tenancy.add_member(
-        workspace_id=workspace.id, actor=None, user_id=agent.id, role=Role.AGENT
-    )
+    await tenancy.add_member(workspace_id=workspace.id, user_id=owner.id, role=Role.OWNER)
+    await tenancy.add_member(workspace_id=workspace.id, user_id=agent.id, role=Role.AGENT)
     actor = Viewer(workspace_id=workspace.id, role=Role.AGENT, user_id=agent.id)
     for index, (name, phone, email, channel) in enumerate(CONTACTS):
         contact = await inbox.create_contact(

@@ -21,10 +21,10 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 import models
 from api.app import create_app, serving
 from api.core.auth import Viewer, hash_password
+from api.db import create_postgres_database, drop_postgres_database
 from api.settings import Settings, load_settings
 from api.tenancy import service as tenancy
 from models.enums import Role
-from tests.databases import create_postgres_database, drop_postgres_database
 from tests.graphql import GraphQLClient
 from tests.services import require_postgres
 
@@ -162,7 +162,7 @@ async def make_tenant(name: str) -> Tenant:
             name=f"{role.value.title()} of {name}",
             password_hash=password_hash(),
         )
-        await tenancy.add_member(workspace_id=workspace.id, actor=None, user_id=user.id, role=role)
+        await tenancy.add_member(workspace_id=workspace.id, user_id=user.id, role=role)
         users[role] = user
         keys[role] = (
             await tenancy.create_api_key(

@@ -17,7 +17,7 @@ async def acme_data(tenant: Tenant) -> dict[str, str]:
     """Acme's contact, conversation, message, member and API key, as global IDs."""
     contact = await inbox.create_contact(
         workspace_id=tenant.id,
-        data=inbox.ContactFields(name="Acme Lead", phone="+6281111111", email="lead@acme.test"),
+        data=inbox.ContactFields(name="Acme Lead", phone="+6281111111111", email="lead@acme.test"),
     )
     conversation = await inbox.start_conversation(
         workspace_id=tenant.id, contact_id=contact.id, channel=Channel.WHATSAPP, title="Acme"

@@ -16,9 +16,9 @@ from tortoise import Tortoise
 
 from api import db
 from api.app import create_app
+from api.db import create_postgres_database, drop_postgres_database
 from api.settings import load_settings, tortoise_config
 from tests.conftest import RUN_ID
-from tests.databases import create_postgres_database, drop_postgres_database
 from tests.services import require_postgres
 
 
@@ -132,3 +132,23 @@ async def test_server_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
     with pytest.raises(db.DatabaseBehind, match="parley migrate"):
         async with LifespanManager(create_app(settings)):
             pass
+
+
+def test_the_service_and_the_scripts_import_nothing_from_the_tests() -> None:
+    # given every module that ships or runs outside pytest
+    root = Path(__file__).resolve().parent.parent
+    modules = [
+        path
+        for folder in ("api", "models", "scripts", "bench")
+        for path in (root / folder).rglob("*.py")
+    ]
+
+    # when their imports are read
+    importing_tests = [
+        str(path.relative_to(root))
+        for path in modules
+        if re.search(r"^\s*(from|import) tests\b", path.read_text(), flags=re.MULTILINE)
+    ]
+
+    # then none takes a helper from tests/ (make_migration's databases live in api/db.py)
+    assert importing_tests == []

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -39,7 +38,7 @@ from broadcaster._base import Unsubscribed
 from redis import asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.backoff import EqualJitterBackoff, ExponentialBackoff, NoBackoff
 
 __all__ = [
     "RECONNECTED",
@@ -50,10 +49,10 @@ __all__ = [
     "MemoryBackend",
     "ParleyBroadcast",
     "ParleySubscriber",
+    "ReconnectBackoff",
     "ResilientRedisBackend",
     "Resync",
     "backend_for_url",
-    "backoff_delay",
     "create_broadcast",
     "describe",
 ]
@@ -110,14 +109,17 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def backoff_delay(attempt: int, *, base: float = 0.1, cap: float = 5.0) -> float:
-    """Exponential backoff (base doubling up to cap) with "equal jitter".
+class ReconnectBackoff(EqualJitterBackoff):
+    """redis-py's "equal jitter" backoff (base doubling up to cap, half of it random, so a
+    fleet of instances does not hammer a restarted Redis in lockstep), with the failure
+    count clamped: past 2**1023 the doubling would overflow a float after a long outage."""
 
-    Half the delay is fixed and half random, so a fleet of instances does not hammer a
-    restarted Redis in lockstep. `attempt` is clamped so the power never overflows a float.
-    """
-    delay = min(cap, base * 2 ** min(attempt, 30))
-    return delay / 2 + random.uniform(0, delay / 2)
+    def compute(self, failures: int) -> float:
+        return super().compute(min(failures, 30))
+
+
+# How long the listener waits after a backend error before it reads again.
+LISTENER_BACKOFF: Final = ReconnectBackoff(cap=5.0, base=0.1)
 
 
 # --------------------------------------------------------------------------------------
@@ -352,7 +354,7 @@ class ParleyBroadcast(Broadcast):
                     # Tell consumers now (so they catch up with what was committed so far)
                     # and again on recovery below (for what was lost while failing).
                     self._resync_all()
-                await asyncio.sleep(backoff_delay(failures))
+                await asyncio.sleep(LISTENER_BACKOFF.compute(failures))
                 failures += 1
                 continue
             if failures:
@@ -404,7 +406,7 @@ class ResilientRedisBackend(BroadcastBackend):
     - Liveness: when the connection is quiet for `ping_interval` it sends a PING; if nothing
       (not even the PONG) arrives for `dead_after` seconds the connection is declared dead.
       TCP keepalive is on as well. A killed server is noticed at once (EOF).
-    - On loss it drops the connection, reconnects with `backoff_delay` (0.1 s doubling to
+    - On loss it drops the connection, reconnects with `ReconnectBackoff` (0.1 s doubling to
       5 s, jittered), re-subscribes every channel, waits for their confirmations, and then
       returns `RECONNECTED` (a `BackendReconnected` event) from `next_published()`.
       Redis-py's own retries are off on the Pub/Sub connection: its silent reconnect would
@@ -435,8 +437,7 @@ class ResilientRedisBackend(BroadcastBackend):
         self._op_timeout = op_timeout
         self._ping_interval = ping_interval
         self._dead_after = dead_after
-        self._backoff_base = backoff_base
-        self._backoff_cap = backoff_cap
+        self._backoff = ReconnectBackoff(cap=backoff_cap, base=backoff_base)
         self._publisher: aioredis.Redis | None = None
         self._listen_client: aioredis.Redis | None = None
         self._pubsub: PubSub | None = None
@@ -575,9 +576,7 @@ class ResilientRedisBackend(BroadcastBackend):
         self._last_seen = asyncio.get_running_loop().time()
 
     async def _reconnect_with_backoff(self) -> None:
-        await asyncio.sleep(
-            backoff_delay(self._failures, base=self._backoff_base, cap=self._backoff_cap)
-        )
+        await asyncio.sleep(self._backoff.compute(self._failures))
         self._failures += 1
         try:
             await self._open_session()

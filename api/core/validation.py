@@ -11,12 +11,18 @@ top-level error carrying `extensions.code` and `extensions.field`.
 
 Scalars (JSON, Decimal, DateTime, Date, Long) refuse what they cannot represent themselves:
 see api.core.scalars.
+
+The value checks every domain shares live here too (`required_text`, `utc_time`,
+`normalize_email`, `normalize_phone`): services call them, so the CLI and jobs get the same rules.
 """
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+import email_validator
+import phonenumbers
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import (
     StrawberryList,
@@ -40,6 +46,19 @@ MAX_SEARCH = 200
 
 MAX_PASSWORD_LENGTH = 1024
 """Characters in a password: argon2 hashes all of it, so an unbounded one costs CPU."""
+
+MAX_NAME = 200
+"""Characters in a name or title that declares no bound of its own."""
+
+# Parley sends no mail: an address names an account or a contact, so one on a private-use
+# domain (a self-hosted team's `.local`, a test's `.test`) is as good as any. The library's
+# documented list of special-use domains is what refuses those; the rest stay refused.
+PRIVATE_USE_DOMAINS = ("local", "test")
+email_validator.SPECIAL_USE_DOMAIN_NAMES = [
+    domain
+    for domain in email_validator.SPECIAL_USE_DOMAIN_NAMES
+    if domain not in PRIVATE_USE_DOMAINS
+]
 
 BOUNDS_KEY = "parley.bounds"
 """Where a field's `Bounds` live in its strawberry metadata."""
@@ -71,6 +90,49 @@ def check_text(value: str, *, field: str, max_length: int = MAX_TEXT) -> None:
         raise BadInput(f"{field} must be valid Unicode text.", field=field)
     if len(value) > max_length:
         raise BadInput(f"{field} is longer than {max_length} characters.", field=field)
+
+
+def required_text(value: str, *, field: str, max_length: int = MAX_NAME) -> str:
+    """`value` without surrounding blanks; BadInput naming `field` if empty or too long."""
+    value = value.strip()
+    if not value:
+        raise BadInput(f"{field} must not be empty.", field=field)
+    if len(value) > max_length:
+        raise BadInput(f"{field} is longer than {max_length} characters.", field=field)
+    return value
+
+
+def utc_time(value: datetime | None, *, field: str) -> datetime | None:
+    """`value` in UTC; BadInput naming `field` if it has no time zone (a naive time means
+    a different instant on every server)."""
+    if value is None:
+        return None
+    if value.utcoffset() is None:
+        raise BadInput(f"{field} needs a time zone (e.g. 2030-01-01T09:00:00Z).", field=field)
+    return value.astimezone(UTC)
+
+
+def normalize_email(email: str, *, field: str = "email") -> str:
+    """The address as Parley stores it: checked by email-validator (syntax only, no DNS),
+    lowercased whole, so one person's address is one key whatever its spelling."""
+    try:
+        checked = email_validator.validate_email(email.strip(), check_deliverability=False)
+    except email_validator.EmailNotValidError as error:
+        raise BadInput(f"{email!r} is not an e-mail address: {error}", field=field) from None
+    return checked.normalized.lower()
+
+
+def normalize_phone(phone: str, *, field: str = "phone") -> str:
+    """E.164 (`+` and the digits), parsed by phonenumbers: an international number valid
+    for its country's numbering plan, without an extension (E.164 has no room for one);
+    spaces, dashes, dots and brackets may separate the digits."""
+    try:
+        number = phonenumbers.parse(phone, None)  # no default region: the `+` is required
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or number.extension or not phonenumbers.is_valid_number(number):
+        raise BadInput(f"{phone!r} is not a phone number in +<country><number> form.", field=field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def is_utf8_encodable(value: str) -> bool:

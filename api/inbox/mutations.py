@@ -43,7 +43,6 @@ from api.inbox.types import (
     UpdateContactPayload,
     UpdateContactResult,
 )
-from api.usage.pricing import normalize_tokens
 
 CONTACT_FIELDS = (
     "name",
@@ -77,25 +76,18 @@ def _contact_fields(input: CreateContactInput | UpdateContactInput) -> service.C
 
 
 def _usage(usage: MessageUsageInput | None) -> service.MessageUsage | None:
+    """The usage as reported, in the caller's token convention (the service splits it)."""
     if usage is None:
         return None
-    tokens = normalize_tokens(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-        input_tokens_include_cache=usage.input_tokens_include_cache,
-        reasoning_tokens=usage.reasoning_tokens,
-        output_tokens_include_reasoning=usage.output_tokens_include_reasoning,
-    )
     return service.MessageUsage(
         model=usage.model,
-        input_tokens=tokens.uncached_input,
-        cache_read_tokens=tokens.cache_read,
-        cache_write_tokens=tokens.cache_write,
-        output_tokens=tokens.output,
-        reasoning_tokens=tokens.reasoning,
+        input_tokens=usage.input_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        output_tokens=usage.output_tokens,
+        reasoning_tokens=usage.reasoning_tokens,
         input_tokens_include_cache=usage.input_tokens_include_cache,
+        output_tokens_include_reasoning=usage.output_tokens_include_reasoning,
         response_time_ms=usage.response_time_ms,
         cache_write_1h_tokens=usage.cache_write_1h_tokens,
         operation=usage.operation,

@@ -6,13 +6,15 @@ api/core/events.py); events are published after commit.
 """
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
@@ -23,7 +25,7 @@ from api.core import events
 from api.core.auth import Viewer
 from api.core.errors import BadInput, Conflict, NotFound
 from api.core.pagination import Page, PageArgs, SortKey, keyset_page
-from api.tenancy.service import normalize_email, required_text
+from api.core.validation import normalize_email, normalize_phone, required_text, utc_time
 from api.usage import recording, reports
 from models.enums import (
     AiState,
@@ -35,7 +37,6 @@ from models.enums import (
     Priority,
 )
 
-PHONE_PATTERN = re.compile(r"^\+[1-9][0-9]{6,14}$")
 LABEL_PATTERN = re.compile(r"^[\w][\w .:/-]{0,63}$")
 MAX_LABELS = 50
 MAX_MESSAGE_LENGTH = 32_000
@@ -52,14 +53,6 @@ MESSAGE_CURSORS = BY_SEQ.cursors_of("messages")
 
 
 # --- validation -----------------------------------------------------------------------
-
-
-def normalize_phone(phone: str, *, field: str = "phone") -> str:
-    """E.164: `+` and 7–15 digits; spaces, dashes, dots and brackets are dropped."""
-    compact = re.sub(r"[\s\-().]", "", phone)
-    if not PHONE_PATTERN.match(compact):
-        raise BadInput(f"{phone!r} is not a phone number in +<country><number> form.", field=field)
-    return compact
 
 
 def normalize_labels(labels: list[str], *, field: str = "labels") -> list[str]:
@@ -203,23 +196,35 @@ async def _check_contact_unique(
             raise Conflict(f"Another contact has this {column}.", field=column)
 
 
+@asynccontextmanager
+async def _unique_contact(
+    workspace_id: UUID, values: dict[str, Any], *, exclude: UUID | None = None
+) -> AsyncIterator[None]:
+    """Around a contact's write: a phone or e-mail another contact has is a Conflict naming
+    the field, found before the write or, when a concurrent write won the unique
+    constraint, after it."""
+    await _check_contact_unique(workspace_id, values, exclude=exclude)
+    try:
+        yield
+    except IntegrityError:
+        await _check_contact_unique(workspace_id, values, exclude=exclude)
+        raise Conflict("Another contact has this phone or email.", field="phone") from None
+
+
+async def _record_contact(
+    db: BaseDBAsyncClient, type: str, contact: models.Contact
+) -> models.Event:
+    payload = contact_payload(contact)
+    return await events.record(db, workspace_id=contact.workspace_id, type=type, payload=payload)
+
+
 async def create_contact(*, workspace_id: UUID, data: ContactFields) -> models.Contact:
     if data.name is None:
         raise BadInput("name is required.", field="name")
     values = _contact_values(data)
-    await _check_contact_unique(workspace_id, values)
-    try:
-        async with in_transaction() as db:
-            contact = await models.Contact.create(using_db=db, workspace_id=workspace_id, **values)
-            event = await events.record(
-                db,
-                workspace_id=workspace_id,
-                type="contact.created",
-                payload=contact_payload(contact),
-            )
-    except IntegrityError:  # a concurrent insert won the unique constraint: name the field
-        await _check_contact_unique(workspace_id, values)
-        raise Conflict("Another contact has this phone or email.", field="phone") from None
+    async with _unique_contact(workspace_id, values), in_transaction() as db:
+        contact = await models.Contact.create(using_db=db, workspace_id=workspace_id, **values)
+        event = await _record_contact(db, "contact.created", contact)
     await events.publish(event)
     return contact
 
@@ -232,32 +237,18 @@ async def update_contact(
     values = _contact_values(data)
     if not values:
         raise BadInput("Nothing to update: pass at least one field.")
-    await _check_contact_unique(workspace_id, values, exclude=contact_id)
-    try:
-        async with in_transaction() as db:
-            updated = (
-                await models.Contact.filter(id=contact_id, workspace_id=workspace_id)
-                .using_db(db)
-                .update(**values, updated_at=datetime.now(UTC))
-            )
-            if not updated:
-                raise NotFound("No such contact.", field="contactId")
-            contact = await models.Contact.get(id=contact_id, using_db=db)
-            event = await events.record(
-                db,
-                workspace_id=workspace_id,
-                type="contact.updated",
-                payload=contact_payload(contact),
-            )
-    except IntegrityError:  # a concurrent write won the unique constraint: name the field
-        await _check_contact_unique(workspace_id, values, exclude=contact_id)
-        raise Conflict("Another contact has this phone or email.", field="phone") from None
+    async with _unique_contact(workspace_id, values, exclude=contact_id), in_transaction() as db:
+        updated = (
+            await models.Contact.filter(id=contact_id, workspace_id=workspace_id)
+            .using_db(db)
+            .update(**values, updated_at=datetime.now(UTC))
+        )
+        if not updated:
+            raise NotFound("No such contact.", field="contactId")
+        contact = await models.Contact.get(id=contact_id, using_db=db)
+        event = await _record_contact(db, "contact.updated", contact)
     await events.publish(event)
     return contact
-
-
-async def get_contact(*, workspace_id: UUID, contact_id: UUID) -> models.Contact | None:
-    return await models.Contact.get_or_none(id=contact_id, workspace_id=workspace_id)
 
 
 async def list_contacts(
@@ -298,7 +289,7 @@ async def _member_id(workspace_id: UUID, user_id: UUID, *, field: str) -> UUID:
     return user_id
 
 
-async def _set_label_rows(db: Any, conversation: models.Conversation) -> None:
+async def _set_label_rows(db: BaseDBAsyncClient, conversation: models.Conversation) -> None:
     await models.ConversationLabel.filter(conversation_id=conversation.id).using_db(db).delete()
     await models.ConversationLabel.bulk_create(
         [
@@ -308,6 +299,18 @@ async def _set_label_rows(db: Any, conversation: models.Conversation) -> None:
             for label in conversation.labels
         ],
         using_db=db,
+    )
+
+
+async def _record_conversation(
+    db: BaseDBAsyncClient, type: str, conversation: models.Conversation
+) -> models.Event:
+    return await events.record(
+        db,
+        workspace_id=conversation.workspace_id,
+        type=type,
+        conversation_id=conversation.id,
+        payload=conversation_payload(conversation),
     )
 
 
@@ -339,13 +342,7 @@ async def start_conversation(
             last_activity_at=datetime.now(UTC),
         )
         await _set_label_rows(db, conversation)
-        event = await events.record(
-            db,
-            workspace_id=workspace_id,
-            type="conversation.created",
-            conversation_id=conversation.id,
-            payload=conversation_payload(conversation),
-        )
+        event = await _record_conversation(db, "conversation.created", conversation)
     await events.publish(event)
     return conversation
 
@@ -371,13 +368,7 @@ async def change_conversation(
         await conversation.save(using_db=db)
         if labels_changed:
             await _set_label_rows(db, conversation)
-        event = await events.record(
-            db,
-            workspace_id=workspace_id,
-            type="conversation.updated",
-            conversation_id=conversation.id,
-            payload=conversation_payload(conversation),
-        )
+        event = await _record_conversation(db, "conversation.updated", conversation)
     await events.publish(event)
     return conversation
 
@@ -403,12 +394,7 @@ async def set_conversation_status(
     status: ConversationStatus,
     snoozed_until: datetime | None = None,
 ) -> models.Conversation:
-    if snoozed_until is not None:
-        if snoozed_until.utcoffset() is None:
-            raise BadInput(
-                "snoozedUntil needs a time zone (e.g. 2030-01-01T09:00:00Z).", field="snoozedUntil"
-            )
-        snoozed_until = snoozed_until.astimezone(UTC)
+    snoozed_until = utc_time(snoozed_until, field="snoozedUntil")
     if status is ConversationStatus.SNOOZED:
         if snoozed_until is None or snoozed_until <= datetime.now(UTC):
             raise BadInput("SNOOZED needs snoozedUntil in the future.", field="snoozedUntil")
@@ -548,16 +534,18 @@ async def list_messages(
 
 @dataclass(frozen=True)
 class MessageUsage:
-    """Token usage of an AI message, stored by kind (see DESIGN: Tokens)."""
+    """Token usage of an AI message as the caller reports it, in the provider's convention
+    (the two flags, as in recordAiUsage); send_message stores it split by kind (DESIGN:
+    Tokens) and records it as an AI usage event with the message."""
 
     model: str | None = None
     input_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     output_tokens: int = 0
-    reasoning_tokens: int = 0  # apart from output_tokens (normalized)
-    input_tokens_include_cache: bool | None = None
-    cost: Decimal | None = None
+    reasoning_tokens: int = 0
+    input_tokens_include_cache: bool | None = None  # None: not said (the Anthropic way)
+    output_tokens_include_reasoning: bool = True
     response_time_ms: int | None = None
     # recorded as an AI usage event with the message (see api/usage/recording.py)
     operation: str = "reply"
@@ -567,50 +555,12 @@ class MessageUsage:
     reservation_id: UUID | None = None
     cache_write_1h_tokens: int = 0
 
-    @property
-    def total_tokens(self) -> int:
-        return (
-            self.input_tokens
-            + self.cache_read_tokens
-            + self.cache_write_tokens
-            + self.output_tokens
-            + self.reasoning_tokens
-        )
 
-
-def _check_usage(usage: MessageUsage) -> None:
-    for name in (
-        "input_tokens",
-        "cache_read_tokens",
-        "cache_write_tokens",
-        "output_tokens",
-        "response_time_ms",
-    ):
-        value = getattr(usage, name)
-        if value is not None and value < 0:
-            camel = re.sub(r"_(\w)", lambda m: m.group(1).upper(), name)
-            raise BadInput(f"{camel} must not be negative.", field=camel)
-
-
-def _after_message(
-    conversation: models.Conversation, message: models.Message, usage: MessageUsage
-) -> None:
-    """Bump the conversation's counters for a new message (the row is locked)."""
-    now = message.created_at
-    conversation.last_message_id = message.id
-    conversation.last_message_at = now
-    conversation.last_activity_at = now
-    conversation.total_tokens += usage.total_tokens
-    conversation.total_cost += usage.cost or Decimal(0)
-    if message.role is MessageRole.USER:
-        conversation.waiting_since = conversation.waiting_since or now
-        if conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
-            conversation.status, conversation.snoozed_until = ConversationStatus.OPEN, None
-        conversation.archived = False
-    elif message.role in (MessageRole.AGENT, MessageRole.ASSISTANT):
-        conversation.waiting_since = None
-    if message.role is MessageRole.AGENT and conversation.first_reply_at is None:
-        conversation.first_reply_at = now
+def _check_content(content: str) -> None:
+    if not content.strip():
+        raise BadInput("A message needs some text.", field="content")
+    if len(content) > MAX_MESSAGE_LENGTH:
+        raise BadInput(f"content is longer than {MAX_MESSAGE_LENGTH} characters.", field="content")
 
 
 async def send_message(
@@ -624,93 +574,191 @@ async def send_message(
     metadata: dict[str, Any] | None = None,
 ) -> models.Message:
     """Append a message: `seq`, counters, totals and `firstReplyAt` change in the same
-    transaction, under the conversation's row lock, so concurrent senders get 1, 2, 3 …"""
-    if not content.strip():
-        raise BadInput("A message needs some text.", field="content")
-    if len(content) > MAX_MESSAGE_LENGTH:
-        raise BadInput(f"content is longer than {MAX_MESSAGE_LENGTH} characters.", field="content")
-    metered: recording.MessageUsageReport | None = None
+    transaction, under the conversation's row lock, so concurrent senders get 1, 2, 3 …
+    A usage sent again with its requestId returns the first send's message."""
+    _check_content(content)
+    metered = None
     if usage is not None:
-        _check_usage(usage)
-        metered, earlier = await recording.prepare_message_usage(
-            workspace_id=workspace_id,
-            report=_usage_report(usage),
-            include_cache=bool(usage.input_tokens_include_cache),
-        )
-        if earlier is not None:  # the same requestId again: the first send's message
+        metered, earlier = await _meter(workspace_id, usage)
+        if earlier is not None:
             return await _message_of_usage(earlier)
-        usage = replace(usage, cost=metered.priced.cost)
-    usage = usage or MessageUsage()
+    new = NewMessage(
+        conversation_id=conversation_id,
+        role=role,
+        content=content,
+        author_id=actor.user_id if role is MessageRole.AGENT else None,
+        metadata=metadata or {},
+        usage=usage,
+        metered=metered,
+    )
     try:
         async with in_transaction() as db:
-            # The conditional UPDATE takes the row lock first: concurrent senders queue here.
-            updated = await (
-                models.Conversation.filter(id=conversation_id, workspace_id=workspace_id)
-                .using_db(db)
-                .update(message_count=F("message_count") + 1)
-            )
-            if not updated:
-                raise NotFound("No such conversation.", field="conversationId")
-            conversation = await models.Conversation.get(id=conversation_id, using_db=db)
-            message = await models.Message.create(
-                using_db=db,
-                workspace_id=workspace_id,
-                conversation_id=conversation_id,
-                seq=conversation.message_count,
-                role=role,
-                content=content,
-                author_id=actor.user_id if role is MessageRole.AGENT else None,
-                model=usage.model,
-                input_tokens=usage.input_tokens,
-                cache_read_tokens=usage.cache_read_tokens,
-                cache_write_tokens=usage.cache_write_tokens,
-                output_tokens=usage.output_tokens,
-                reasoning_tokens=usage.reasoning_tokens,
-                input_tokens_include_cache=usage.input_tokens_include_cache,
-                cost=usage.cost,
-                response_time_ms=usage.response_time_ms,
-                metadata=metadata or {},
-            )
-            _after_message(conversation, message, usage)
-            await conversation.save(using_db=db)
-            if usage.total_tokens or usage.cost:
-                await _add_contact_totals(db, conversation.contact_id, usage)
-            wakeups: list[models.Event] = []
-            if metered is not None:
-                wakeups = (
-                    await recording.write_message_usage(
-                        db,
-                        workspace_id=workspace_id,
-                        usage=metered,
-                        conversation_id=conversation_id,
-                        contact_id=conversation.contact_id,
-                        message_id=message.id,
-                    )
-                ).wakeups
-            event = await events.record(
-                db,
-                workspace_id=workspace_id,
-                type="message.created",
-                conversation_id=conversation_id,
-                payload={
-                    "message": message_payload(message),
-                    "conversation": conversation_payload(conversation),
-                },
-            )
-    except IntegrityError:
-        # a concurrent send with the same usage requestId won: return its message
-        if metered is None:
-            raise
-        earlier = await recording.existing_usage(workspace_id, metered.checked)
-        if earlier is None:
-            raise
-        return await _message_of_usage(earlier)
+            message, conversation = await _append(db, workspace_id, new)
+            wakeups = await _record_usage(db, workspace_id, new, message, conversation)
+            event = await _record_message_created(db, workspace_id, message, conversation)
+    except IntegrityError as error:
+        return await _message_of_concurrent_send(workspace_id, metered, error)
     await events.publish(*wakeups, event)
     return message
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to append, checked; `metered` is its usage checked and priced."""
+
+    conversation_id: UUID
+    role: MessageRole
+    content: str
+    author_id: UUID | None
+    metadata: dict[str, Any]
+    usage: MessageUsage | None
+    metered: recording.MessageUsageReport | None
+
+    def usage_columns(self) -> dict[str, Any]:
+        """The message's usage columns: tokens split by kind (the usage service normalized
+        the caller's convention), the caller's flag, the cost it priced."""
+        if self.usage is None or self.metered is None:
+            return {}
+        tokens = self.metered.checked.tokens
+        return {
+            "model": self.usage.model,
+            "input_tokens": tokens.uncached_input,
+            "cache_read_tokens": tokens.cache_read,
+            "cache_write_tokens": tokens.cache_write,
+            "output_tokens": tokens.output,
+            "reasoning_tokens": tokens.reasoning,
+            "input_tokens_include_cache": self.usage.input_tokens_include_cache,
+            "cost": self.metered.priced.cost,
+            "response_time_ms": self.usage.response_time_ms,
+        }
+
+
+async def _meter(
+    workspace_id: UUID, usage: MessageUsage
+) -> tuple[recording.MessageUsageReport, models.AiUsageEvent | None]:
+    """Check and price a message's usage before its transaction; also the usage already
+    recorded under its requestId, if any."""
+    if usage.response_time_ms is not None and usage.response_time_ms < 0:
+        raise BadInput("responseTimeMs must not be negative.", field="responseTimeMs")
+    return await recording.prepare_message_usage(
+        workspace_id=workspace_id,
+        report=_usage_report(usage),
+        include_cache=bool(usage.input_tokens_include_cache),
+    )
+
+
+async def _append(
+    db: BaseDBAsyncClient, workspace_id: UUID, new: NewMessage
+) -> tuple[models.Message, models.Conversation]:
+    """The message, numbered next in its conversation, and the conversation's counters."""
+    # The conditional UPDATE takes the row lock first: concurrent senders queue here.
+    updated = await (
+        models.Conversation.filter(id=new.conversation_id, workspace_id=workspace_id)
+        .using_db(db)
+        .update(message_count=F("message_count") + 1)
+    )
+    if not updated:
+        raise NotFound("No such conversation.", field="conversationId")
+    conversation = await models.Conversation.get(id=new.conversation_id, using_db=db)
+    message = await models.Message.create(
+        using_db=db,
+        workspace_id=workspace_id,
+        conversation_id=new.conversation_id,
+        seq=conversation.message_count,
+        role=new.role,
+        content=new.content,
+        author_id=new.author_id,
+        metadata=new.metadata,
+        **new.usage_columns(),
+    )
+    _after_message(conversation, message)
+    await conversation.save(using_db=db)
+    if message.total_tokens or message.cost:
+        await _add_contact_totals(db, conversation.contact_id, message)
+    return message, conversation
+
+
+def _after_message(conversation: models.Conversation, message: models.Message) -> None:
+    """Bump the conversation's counters for a new message (the row is locked)."""
+    now = message.created_at
+    conversation.last_message_id = message.id
+    conversation.last_message_at = now
+    conversation.last_activity_at = now
+    conversation.total_tokens += message.total_tokens
+    conversation.total_cost += message.cost or Decimal(0)
+    if message.role is MessageRole.USER:
+        conversation.waiting_since = conversation.waiting_since or now
+        if conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.SNOOZED):
+            conversation.status, conversation.snoozed_until = ConversationStatus.OPEN, None
+        conversation.archived = False
+    elif message.role in (MessageRole.AGENT, MessageRole.ASSISTANT):
+        conversation.waiting_since = None
+    if message.role is MessageRole.AGENT and conversation.first_reply_at is None:
+        conversation.first_reply_at = now
+
+
+async def _add_contact_totals(
+    db: BaseDBAsyncClient, contact_id: UUID, message: models.Message
+) -> None:
+    contact = await models.Contact.filter(id=contact_id).using_db(db).select_for_update().get()
+    contact.total_tokens += message.total_tokens
+    contact.total_cost += message.cost or Decimal(0)
+    await contact.save(using_db=db, update_fields=["total_tokens", "total_cost", "updated_at"])
+
+
+async def _record_usage(
+    db: BaseDBAsyncClient,
+    workspace_id: UUID,
+    new: NewMessage,
+    message: models.Message,
+    conversation: models.Conversation,
+) -> list[models.Event]:
+    """The message's AI usage event; the wake-ups it publishes after commit."""
+    if new.metered is None:
+        return []
+    recorded = await recording.write_message_usage(
+        db,
+        workspace_id=workspace_id,
+        usage=new.metered,
+        conversation_id=conversation.id,
+        contact_id=conversation.contact_id,
+        message_id=message.id,
+    )
+    return recorded.wakeups
+
+
+async def _record_message_created(
+    db: BaseDBAsyncClient,
+    workspace_id: UUID,
+    message: models.Message,
+    conversation: models.Conversation,
+) -> models.Event:
+    return await events.record(
+        db,
+        workspace_id=workspace_id,
+        type="message.created",
+        conversation_id=conversation.id,
+        payload={
+            "message": message_payload(message),
+            "conversation": conversation_payload(conversation),
+        },
+    )
+
+
+async def _message_of_concurrent_send(
+    workspace_id: UUID, metered: recording.MessageUsageReport | None, error: IntegrityError
+) -> models.Message:
+    """After `error`: a concurrent send with the same usage requestId won, so this send
+    answers with its message (any other integrity error is raised again)."""
+    earlier = await recording.existing_usage(workspace_id, metered.checked) if metered else None
+    if earlier is None:
+        raise error
+    return await _message_of_usage(earlier)
+
+
 def _usage_report(usage: MessageUsage) -> reports.UsageReport:
-    """The usage event of an AI message; its tokens are already split by kind."""
+    """The AI usage event of a message, in the caller's token convention: the usage
+    service normalizes it as it does recordAiUsage's."""
     return reports.UsageReport(
         model=usage.model or recording.UNKNOWN_MODEL,
         operation=usage.operation,
@@ -720,9 +768,9 @@ def _usage_report(usage: MessageUsage) -> reports.UsageReport:
         cache_read_tokens=usage.cache_read_tokens,
         cache_write_tokens=usage.cache_write_tokens,
         cache_write_1h_tokens=usage.cache_write_1h_tokens,
-        input_tokens_include_cache=False,
+        input_tokens_include_cache=bool(usage.input_tokens_include_cache),
         reasoning_tokens=usage.reasoning_tokens,
-        output_tokens_include_reasoning=False,  # split by the mutation already
+        output_tokens_include_reasoning=usage.output_tokens_include_reasoning,
         latency_ms=usage.response_time_ms,
         request_id=usage.request_id,
         occurred_at=usage.occurred_at,
@@ -734,13 +782,6 @@ async def _message_of_usage(usage: models.AiUsageEvent) -> models.Message:
     if usage.message_id is None:
         raise Conflict("This requestId was recorded as usage without a message.", field="requestId")
     return await models.Message.get(id=usage.message_id)
-
-
-async def _add_contact_totals(db: Any, contact_id: UUID, usage: MessageUsage) -> None:
-    contact = await models.Contact.filter(id=contact_id).using_db(db).select_for_update().get()
-    contact.total_tokens += usage.total_tokens
-    contact.total_cost += usage.cost or Decimal(0)
-    await contact.save(using_db=db, update_fields=["total_tokens", "total_cost", "updated_at"])
 
 
 async def messages_after(

@@ -4,7 +4,6 @@ from typing import TypeVar
 
 import strawberry
 
-import models
 from api.core.context import Info
 from api.core.ids import decode_id, decode_optional_id
 from api.core.permissions import Anyone, CanAdmin, CanRead
@@ -58,17 +57,14 @@ def client_address(info: Info) -> str:
 P = TypeVar("P", bound=LoginPayload)
 
 
-async def session_payload(payload_type: type[P], issued: service.IssuedSession) -> P:
+def session_payload(payload_type: type[P], issued: service.IssuedSession) -> P:
     """A new session's token, its user and workspace, and every workspace of the user."""
-    user = await models.User.get(id=issued.session.user_id)
-    memberships = await service.workspaces_of(user_id=user.id)
-    current = next(m for m in memberships if m.workspace_id == issued.session.workspace_id)
     return payload_type(
         token=issued.token,
         expires_at=issued.session.expires_at,
-        user=User.from_model(user),
-        workspace=Workspace.from_model(current.workspace),
-        workspaces=[WorkspaceMembership.from_model(m) for m in memberships],
+        user=User.from_model(issued.user),
+        workspace=Workspace.from_model(issued.membership.workspace),
+        workspaces=[WorkspaceMembership.from_model(m) for m in issued.memberships],
     )
 
 
@@ -89,7 +85,7 @@ class TenancyMutations:
             throttle=info.context.request.app.state.login_throttle,
             client_address=client_address(info),
         )
-        return await session_payload(LoginPayload, issued)
+        return session_payload(LoginPayload, issued)
 
     @strawberry.mutation(
         permission_classes=[CanRead],
@@ -104,7 +100,7 @@ class TenancyMutations:
             workspace_id=decode_id(input.workspace_id, "Workspace", field="workspaceId"),
             ttl=session_ttl(info),
         )
-        return await session_payload(SwitchWorkspacePayload, issued)
+        return session_payload(SwitchWorkspacePayload, issued)
 
     @strawberry.mutation(permission_classes=[CanRead], description="End the caller's session.")
     async def logout(self, info: Info) -> LogoutResult:
@@ -158,7 +154,6 @@ class TenancyMutations:
             viewer=info.context.signed_in_viewer,
             invitation_id=decode_id(input.invitation_id, "Invitation", field="invitationId"),
         )
-        await membership.fetch_related("workspace")
         return AcceptInvitationPayload(workspace=WorkspaceMembership.from_model(membership))
 
     @strawberry.mutation(
@@ -199,4 +194,4 @@ class TenancyMutations:
             password=input.password,
             ttl=session_ttl(info),
         )
-        return await session_payload(SignUpPayload, issued)
+        return session_payload(SignUpPayload, issued)

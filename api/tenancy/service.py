@@ -1,6 +1,5 @@
 """Workspaces, users, memberships, API keys and sessions."""
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -15,9 +14,9 @@ from api.core import auth
 from api.core.auth import Viewer
 from api.core.errors import BadInput, Conflict, InvalidCredentials, NotFound
 from api.core.ratelimit import LoginThrottle
+from api.core.validation import normalize_email, required_text
 from models.enums import Role
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -30,25 +29,26 @@ class IssuedApiKey:
 
 
 @dataclass(frozen=True)
-class IssuedSession:
+class NewSession:
+    """A session just created: `token` is shown once and never stored."""
+
     session: models.UserSession
     token: str
 
 
-def normalize_email(email: str, *, field: str = "email") -> str:
-    email = email.strip().lower()
-    if not EMAIL_PATTERN.match(email) or len(email) > 320:
-        raise BadInput(f"{email!r} is not an e-mail address.", field=field)
-    return email
+@dataclass(frozen=True)
+class IssuedSession(NewSession):
+    """A signed-in answer: the new session, its user, and every workspace of theirs
+    (memberships with their workspaces, oldest first), the session's own among them."""
 
+    user: models.User
+    memberships: list[models.Membership]
 
-def required_text(value: str, *, field: str, max_length: int = 200) -> str:
-    value = value.strip()
-    if not value:
-        raise BadInput(f"{field} must not be empty.", field=field)
-    if len(value) > max_length:
-        raise BadInput(f"{field} is longer than {max_length} characters.", field=field)
-    return value
+    @property
+    def membership(self) -> models.Membership:
+        """The membership in the session's workspace."""
+        workspace_id = self.session.workspace_id
+        return next(m for m in self.memberships if m.workspace_id == workspace_id)
 
 
 async def create_workspace(*, name: str) -> models.Workspace:
@@ -97,12 +97,9 @@ def _check_grantable(actor: Viewer, role: Role) -> None:
         raise BadInput(f"You cannot grant {role.value}: it is above your own role.", field="role")
 
 
-async def add_member(
-    *, workspace_id: UUID, actor: Viewer | None, user_id: UUID, role: Role
-) -> models.Membership:
-    """Make a user a member (`actor` None: the CLI/seed, which may grant anything)."""
-    if actor is not None:
-        _check_grantable(actor, role)
+async def add_member(*, workspace_id: UUID, user_id: UUID, role: Role) -> models.Membership:
+    """Make a user a member with any role: for the CLI and seeds. Through the API nobody is
+    added without consent: people join by accepting an invitation."""
     if await models.Membership.exists(workspace_id=workspace_id, user_id=user_id):
         raise Conflict("That user is a member already.", field="email")
     return await models.Membership.create(workspace_id=workspace_id, user_id=user_id, role=role)
@@ -172,7 +169,8 @@ async def invitations_for(*, user_id: UUID) -> list[models.Invitation]:
 
 
 async def accept_invitation(*, viewer: Viewer, invitation_id: UUID) -> models.Membership:
-    """The signed-in user joins the workspace that invited their e-mail, with its role."""
+    """The signed-in user joins the workspace that invited their e-mail, with its role (the
+    membership comes with its workspace)."""
     if viewer.user_id is None:
         raise BadInput("Only a signed-in user can accept an invitation.", field="invitationId")
     user = await models.User.get(id=viewer.user_id)
@@ -184,7 +182,9 @@ async def accept_invitation(*, viewer: Viewer, invitation_id: UUID) -> models.Me
         if not claimed:
             raise NotFound("No such pending invitation for you.", field="invitationId")
         invitation = await models.Invitation.get(id=invitation_id)
-        return await _join(invitation, user_id=user.id)
+        membership = await _join(invitation, user_id=user.id)
+    await membership.fetch_related("workspace")
+    return membership
 
 
 async def decline_invitation(*, viewer: Viewer, invitation_id: UUID) -> models.Invitation:
@@ -238,15 +238,12 @@ async def sign_up(
             )
         user = await _insert_user(fields)
         membership = await _join(invitation, user_id=user.id)
-        return await _start_session(user_id=user.id, workspace_id=membership.workspace_id, ttl=ttl)
+        new = await _start_session(user_id=user.id, workspace_id=membership.workspace_id, ttl=ttl)
+    return await _issued(new)
 
 
 async def members(*, workspace_id: UUID) -> list[models.Membership]:
     return await models.Membership.filter(workspace_id=workspace_id).order_by("created_at", "id")
-
-
-async def membership_of(*, workspace_id: UUID, user_id: UUID) -> models.Membership | None:
-    return await models.Membership.get_or_none(workspace_id=workspace_id, user_id=user_id)
 
 
 async def create_api_key(
@@ -303,7 +300,7 @@ async def login(
 ) -> IssuedSession:
     """A session token for a member. Wrong e-mail and wrong password fail alike. With a
     `throttle`, an attempt over its limits is refused before any password check."""
-    email = email.strip().lower()
+    email = _login_email(email)
     if throttle is not None:
         await throttle.attempt(account=email, address=client_address)
     user = await models.User.get_or_none(email=email)
@@ -317,7 +314,16 @@ async def login(
         workspace_id = await _default_workspace(user.id)
     elif not await models.Membership.exists(workspace_id=workspace_id, user_id=user.id):
         raise NotFound("You are not a member of that workspace.", field="workspaceId")
-    return await _start_session(user_id=user.id, workspace_id=workspace_id, ttl=ttl)
+    return await _issued(await _start_session(user_id=user.id, workspace_id=workspace_id, ttl=ttl))
+
+
+def _login_email(email: str) -> str:
+    """The account key of a sign-in's e-mail; text that is no address belongs to nobody,
+    so it fails later like a wrong password (not sooner, which would tell it apart)."""
+    try:
+        return normalize_email(email)
+    except BadInput:
+        return email.strip().lower()
 
 
 async def _default_workspace(user_id: UUID) -> UUID:
@@ -353,12 +359,12 @@ async def switch_workspace(*, viewer: Viewer, workspace_id: UUID, ttl: timedelta
     if not await models.Membership.exists(workspace_id=workspace_id, user_id=viewer.user_id):
         raise NotFound("You are not a member of that workspace.", field="workspaceId")
     async with in_transaction():
-        issued = await _start_session(user_id=viewer.user_id, workspace_id=workspace_id, ttl=ttl)
+        new = await _start_session(user_id=viewer.user_id, workspace_id=workspace_id, ttl=ttl)
         await models.UserSession.filter(id=viewer.session_id).update(revoked_at=datetime.now(UTC))
-    return issued
+    return await _issued(new)
 
 
-async def _start_session(*, user_id: UUID, workspace_id: UUID, ttl: timedelta) -> IssuedSession:
+async def _start_session(*, user_id: UUID, workspace_id: UUID, ttl: timedelta) -> NewSession:
     token = auth.new_session_token()
     session = await models.UserSession.create(
         workspace_id=workspace_id,
@@ -366,7 +372,18 @@ async def _start_session(*, user_id: UUID, workspace_id: UUID, ttl: timedelta) -
         token_hash=auth.token_hash(token),
         expires_at=datetime.now(UTC) + ttl,
     )
-    return IssuedSession(session=session, token=token)
+    return NewSession(session=session, token=token)
+
+
+async def _issued(new: NewSession) -> IssuedSession:
+    """What a sign-in answers with, read after the session's transaction committed."""
+    user_id = new.session.user_id
+    return IssuedSession(
+        session=new.session,
+        token=new.token,
+        user=await models.User.get(id=user_id),
+        memberships=await workspaces_of(user_id=user_id),
+    )
 
 
 @cache

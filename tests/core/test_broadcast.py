@@ -22,6 +22,7 @@ from api.core.broadcast import (
     MemoryBackend,
     ParleyBroadcast,
     ParleySubscriber,
+    ReconnectBackoff,
     ResilientRedisBackend,
     Resync,
     create_broadcast,
@@ -33,6 +34,20 @@ RECOVERY_WAIT = 30.0  # Bound for a reconnection (backoff included).
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def test_reconnect_backoff_doubles_with_jitter_and_stays_bounded_through_a_long_outage() -> None:
+    # given the backoff a backend reconnects with: 0.1 s doubling up to 5 s
+    backoff = ReconnectBackoff(cap=5.0, base=0.1)
+
+    # when Redis has been down for the first few attempts, and then for days
+    first, third = backoff.compute(0), backoff.compute(2)
+    much_later = [backoff.compute(failures) for failures in (31, 1100, 10**6)]
+
+    # then each wait is half fixed, half random, and never more than the cap
+    assert 0.05 <= first <= 0.1
+    assert 0.2 <= third <= 0.4
+    assert all(2.5 <= delay <= 5.0 for delay in much_later)
 
 
 async def next_item(subscriber: ParleySubscriber, timeout: float = WAIT) -> Event | Resync:

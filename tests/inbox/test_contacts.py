@@ -60,6 +60,18 @@ def same_contact(read: dict[str, Any], expected: dict[str, Any]) -> bool:
     }
 
 
+async def assert_each_refused_writing_nothing(
+    client: GraphQLClient, tenant: Tenant, cases: list[tuple[dict[str, Any], str]]
+) -> None:
+    """Each (input, field) case of createContact is a ValidationError naming its field, and
+    no row is written."""
+    before = await seed.row_counts(tenant)
+    for contact_input, field in cases:
+        data = await client.data(CREATE_CONTACT, {"input": contact_input})
+        assert seed.error_of(data["createContact"]) == seed.validation_error(field), contact_input
+    assert await seed.row_counts(tenant) == before
+
+
 async def test_create_contact_returns_the_normalized_contact_and_it_reads_back(
     agent: GraphQLClient,
 ) -> None:
@@ -138,15 +150,26 @@ async def test_create_contact_refuses_invalid_input_naming_the_field_and_writes_
         ({"name": "Dewi", "handles": {"whatsapp": " "}}, "handles"),
         ({"name": "Dewi", "attributes": "not an object"}, "attributes"),
     ]
-    before = await seed.row_counts(tenant)
 
-    for contact_input, field in cases:
-        # when
-        data = await agent.data(CREATE_CONTACT, {"input": contact_input})
+    # when each is sent, then it fails naming its field and nothing is written
+    await assert_each_refused_writing_nothing(agent, tenant, cases)
 
-        # then
-        assert seed.error_of(data["createContact"]) == seed.validation_error(field), contact_input
-    assert await seed.row_counts(tenant) == before
+
+async def test_create_contact_refuses_a_phone_or_email_that_only_looks_right(
+    agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # given a number of the right length but not in its country's plan, a number with an
+    # extension, and addresses with an empty domain label or a space in the local part
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"name": "Dewi", "phone": "+1 555 0100"}, "phone"),
+        ({"name": "Dewi", "phone": "+6281111111"}, "phone"),
+        ({"name": "Dewi", "phone": "+62 812-3456-7890 ext. 12"}, "phone"),
+        ({"name": "Dewi", "email": "dewi@example..com"}, "email"),
+        ({"name": "Dewi", "email": "de wi@example.com"}, "email"),
+    ]
+
+    # when each is sent, then it fails naming its field and nothing is written
+    await assert_each_refused_writing_nothing(agent, tenant, cases)
 
 
 async def test_create_contact_with_a_phone_or_email_taken_in_the_workspace_is_a_conflict(

@@ -83,6 +83,24 @@ async def change(
     return result
 
 
+async def assert_each_fails_and_changes_nothing(
+    client: GraphQLClient,
+    tenant: Tenant,
+    mutation: tuple[str, str],
+    conversation_id: str,
+    cases: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> None:
+    """Send each (input, expected error) case to `mutation` (document, field): each fails
+    with its error, and no row is written and the conversation reads back unchanged."""
+    before = await seed.row_counts(tenant)
+    read_before = await read_conversation(client, conversation_id)
+    for wrong, error in cases:
+        result = await change(client, *mutation, conversationId=conversation_id, **wrong)
+        assert seed.error_of(result) == error, wrong
+    assert await seed.row_counts(tenant) == before
+    assert await read_conversation(client, conversation_id) == read_before
+
+
 async def test_start_conversation_returns_it_and_it_reads_back(
     agent: GraphQLClient, tenant: Tenant
 ) -> None:
@@ -250,23 +268,15 @@ async def test_assign_conversation_to_a_bad_or_foreign_assignee_fails_and_change
         (user_id(other_tenant), seed.not_found("assigneeId")),
         (seed.gid("User", models.User(name="x").id), seed.not_found("assigneeId")),
     ]
-    before = await seed.row_counts(tenant)
-    read_before = await read_conversation(agent, conversation_id)
 
-    for assignee, error in cases:
-        # when
-        result = await change(
-            agent,
-            ASSIGN_CONVERSATION,
-            "assignConversation",
-            conversationId=conversation_id,
-            assigneeId=assignee,
-        )
-
-        # then
-        assert seed.error_of(result) == error, assignee
-    assert await seed.row_counts(tenant) == before
-    assert await read_conversation(agent, conversation_id) == read_before
+    # when each is sent, then it fails with its error and nothing changes
+    await assert_each_fails_and_changes_nothing(
+        agent,
+        tenant,
+        (ASSIGN_CONVERSATION, "assignConversation"),
+        conversation_id,
+        [({"assigneeId": assignee}, error) for assignee, error in cases],
+    )
 
 
 async def test_set_conversation_status_snoozes_until_a_time_and_resolving_clears_it(
@@ -322,23 +332,15 @@ async def test_set_conversation_status_refuses_a_snooze_without_a_future_time(
         {"status": "SNOOZED", "snoozedUntil": "2099-01-01T09:00:00"},  # no time zone
         {"status": "OPEN", "snoozedUntil": (now + timedelta(days=1)).isoformat()},
     ]
-    before = await seed.row_counts(tenant)
-    read_before = await read_conversation(agent, conversation_id)
 
-    for wrong in cases:
-        # when
-        result = await change(
-            agent,
-            SET_CONVERSATION_STATUS,
-            "setConversationStatus",
-            conversationId=conversation_id,
-            **wrong,
-        )
-
-        # then
-        assert seed.error_of(result) == seed.validation_error("snoozedUntil"), wrong
-    assert await seed.row_counts(tenant) == before
-    assert await read_conversation(agent, conversation_id) == read_before
+    # when each is sent, then it fails naming snoozedUntil and nothing changes
+    await assert_each_fails_and_changes_nothing(
+        agent,
+        tenant,
+        (SET_CONVERSATION_STATUS, "setConversationStatus"),
+        conversation_id,
+        [(wrong, seed.validation_error("snoozedUntil")) for wrong in cases],
+    )
 
 
 async def test_handoff_conversation_hands_over_to_a_member_with_the_reason(
@@ -383,23 +385,11 @@ async def test_handoff_conversation_refuses_a_bad_reason_or_assignee_and_changes
         ({"reason": "ok", "assigneeId": "garbage"}, seed.validation_error("assigneeId")),
         ({"reason": "ok", "assigneeId": user_id(other_tenant)}, seed.not_found("assigneeId")),
     ]
-    before = await seed.row_counts(tenant)
-    read_before = await read_conversation(agent, conversation_id)
 
-    for wrong, error in cases:
-        # when
-        result = await change(
-            agent,
-            HANDOFF_CONVERSATION,
-            "handoffConversation",
-            conversationId=conversation_id,
-            **wrong,
-        )
-
-        # then
-        assert seed.error_of(result) == error, wrong
-    assert await seed.row_counts(tenant) == before
-    assert await read_conversation(agent, conversation_id) == read_before
+    # when each is sent, then it fails with its error and nothing changes
+    await assert_each_fails_and_changes_nothing(
+        agent, tenant, (HANDOFF_CONVERSATION, "handoffConversation"), conversation_id, cases
+    )
 
 
 async def test_set_conversation_ai_state_moves_the_bot_along(
@@ -479,23 +469,15 @@ async def test_label_conversation_refuses_bad_labels_and_changes_nothing(
         ({"add": [], "remove": []}, "add"),
         ({"add": ["one-more", "two-more"]}, "add"),  # 51 labels
     ]
-    before = await seed.row_counts(tenant)
-    read_before = await read_conversation(agent, conversation_id)
 
-    for wrong, field in cases:
-        # when
-        result = await change(
-            agent,
-            LABEL_CONVERSATION,
-            "labelConversation",
-            conversationId=conversation_id,
-            **wrong,
-        )
-
-        # then
-        assert seed.error_of(result) == seed.validation_error(field), wrong
-    assert await seed.row_counts(tenant) == before
-    assert await read_conversation(agent, conversation_id) == read_before
+    # when each is sent, then it fails naming its field and nothing changes
+    await assert_each_fails_and_changes_nothing(
+        agent,
+        tenant,
+        (LABEL_CONVERSATION, "labelConversation"),
+        conversation_id,
+        [(wrong, seed.validation_error(field)) for wrong, field in cases],
+    )
 
 
 async def test_archive_conversation_archives_and_unarchives(

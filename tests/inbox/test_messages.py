@@ -285,6 +285,53 @@ async def test_token_conventions_store_uncached_input_separately(
     assert (message["inputTokens"], message["cacheReadTokens"]) == (1000, 4000)
 
 
+async def test_the_send_message_service_splits_a_reported_convention_like_record_ai_usage(
+    tenant: Tenant,
+) -> None:
+    # given a conversation, and a bot that calls the service itself (no GraphQL resolver)
+    conversation = await seed.conversation(tenant)
+    # OpenAI style: input 5000 includes 4000 cache reads and 500 cache writes; output 300
+    # includes 100 reasoning tokens
+    usage = inbox.MessageUsage(
+        model="gpt-4.1",
+        input_tokens=5000,
+        cache_read_tokens=4000,
+        cache_write_tokens=500,
+        output_tokens=300,
+        reasoning_tokens=100,
+        input_tokens_include_cache=True,
+        output_tokens_include_reasoning=True,
+    )
+
+    # when it reports the reply's usage in its provider's convention
+    message = await seed.message(
+        tenant, conversation, "Reply", role=MessageRole.ASSISTANT, usage=usage
+    )
+
+    # then the message stores every kind once: 500 uncached, 200 output beside 100 reasoning
+    stored = await models.Message.get(id=message.id)
+    assert (
+        stored.input_tokens,
+        stored.cache_read_tokens,
+        stored.cache_write_tokens,
+        stored.output_tokens,
+        stored.reasoning_tokens,
+    ) == (500, 4000, 500, 200, 100)
+    # and its usage event agrees, with the conventions the caller used
+    event = await models.AiUsageEvent.get(message_id=message.id)
+    assert (event.uncached_input_tokens, event.output_tokens, event.reasoning_tokens) == (
+        500,
+        200,
+        100,
+    )
+    assert (event.input_tokens_include_cache, event.output_tokens_include_reasoning) == (
+        True,
+        True,
+    )
+    # and the conversation counts each token once
+    assert (await models.Conversation.get(id=conversation.id)).total_tokens == 5300
+
+
 async def test_token_totals_of_conversation_and_contact_are_the_sums_of_their_messages(
     agent: GraphQLClient, tenant: Tenant
 ) -> None:

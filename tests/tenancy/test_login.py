@@ -108,9 +108,7 @@ async def test_a_user_of_two_workspaces_gets_the_one_they_name(
 ) -> None:
     # given Acme's AGENT who is also a VIEWER of Globex
     user = tenant.users[Role.AGENT]
-    await tenancy.add_member(
-        workspace_id=other_tenant.id, actor=None, user_id=user.id, role=Role.VIEWER
-    )
+    await tenancy.add_member(workspace_id=other_tenant.id, user_id=user.id, role=Role.VIEWER)
     globex_id = encode_id("Workspace", other_tenant.id)
 
     # when they log in to Globex
@@ -122,6 +120,25 @@ async def test_a_user_of_two_workspaces_gets_the_one_they_name(
     viewer = await client.as_(str(result["token"])).data(VIEWER)
     assert viewer["viewer"]["role"] == "VIEWER"
     assert viewer["viewer"]["workspace"]["id"] == globex_id
+
+
+async def test_the_login_service_answers_with_the_user_and_all_their_workspaces(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    # given Acme's AGENT who is also a VIEWER of Globex
+    user = tenant.users[Role.AGENT]
+    await tenancy.add_member(workspace_id=other_tenant.id, user_id=user.id, role=Role.VIEWER)
+
+    # when a caller other than the API (the CLI, a job) signs them in to Globex
+    issued = await tenancy.login(
+        email=user.email, password=PASSWORD, workspace_id=other_tenant.id, ttl=timedelta(hours=1)
+    )
+
+    # then the answer carries everything a sign-in shows, with no further reads
+    assert issued.user.email == user.email
+    assert issued.membership.workspace.name == "Globex"
+    assert issued.membership.role is Role.VIEWER
+    assert [m.workspace.name for m in issued.memberships] == ["Acme", "Globex"]
 
 
 async def test_login_to_a_workspace_the_user_is_not_in_is_not_found(

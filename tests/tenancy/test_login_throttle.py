@@ -185,9 +185,7 @@ async def seed_user(database_url: str, email: str) -> None:
     try:
         workspace = await tenancy.create_workspace(name="Acme")
         user = await models.User.create(email=email, name="Ann", password_hash=password_hash())
-        await tenancy.add_member(
-            workspace_id=workspace.id, actor=None, user_id=user.id, role=Role.AGENT
-        )
+        await tenancy.add_member(workspace_id=workspace.id, user_id=user.id, role=Role.AGENT)
     finally:
         await Tortoise.close_connections()
 
@@ -242,9 +240,7 @@ async def test_while_redis_is_down_sign_in_works_and_guessing_stays_limited(
             email="ann@acme.test", name="Ann", password_hash=password_hash()
         )
         workspace = await tenancy.create_workspace(name="Acme")
-        await tenancy.add_member(
-            workspace_id=workspace.id, actor=None, user_id=user.id, role=Role.AGENT
-        )
+        await tenancy.add_member(workspace_id=workspace.id, user_id=user.id, role=Role.AGENT)
         async with client_at(app, "127.0.0.1") as http:
             # when Redis dies
             await redis_server.stop()

@@ -43,9 +43,7 @@ async def login(client: GraphQLClient, email: str, workspace_id: str | None = No
 async def member_of_both(tenant: Tenant, other_tenant: Tenant) -> models.User:
     """Acme's AGENT, who is also a VIEWER of Globex (joined later)."""
     user = tenant.users[Role.AGENT]
-    await tenancy.add_member(
-        workspace_id=other_tenant.id, actor=None, user_id=user.id, role=Role.VIEWER
-    )
+    await tenancy.add_member(workspace_id=other_tenant.id, user_id=user.id, role=Role.VIEWER)
     return user
 
 
