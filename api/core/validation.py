@@ -16,10 +16,11 @@ The value checks every domain shares live here too (`required_text`, `utc_time`,
 `normalize_email`, `normalize_phone`): services call them, so the CLI and jobs get the same rules.
 """
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import email_validator
 import phonenumbers
@@ -102,6 +103,20 @@ def required_text(value: str, *, field: str, max_length: int = MAX_NAME) -> str:
     return value
 
 
+def matching_text(value: str | None, *, field: str, pattern: re.Pattern[str], what: str) -> str:
+    """`value` stripped; BadInput naming `field` ("… must be `what`") unless it matches."""
+    text = (value or "").strip()
+    if not pattern.match(text):
+        raise BadInput(f"{field} must be {what}.", field=field)
+    return text
+
+
+@overload
+def utc_time(value: datetime, *, field: str) -> datetime: ...
+@overload
+def utc_time(value: None, *, field: str) -> None: ...
+@overload
+def utc_time(value: datetime | None, *, field: str) -> datetime | None: ...
 def utc_time(value: datetime | None, *, field: str) -> datetime | None:
     """`value` in UTC; BadInput naming `field` if it has no time zone (a naive time means
     a different instant on every server)."""

@@ -21,6 +21,7 @@ from tortoise.queryset import QuerySet
 
 import models
 from api.core.errors import BadInput
+from api.core.validation import utc_time
 from api.usage import budgets
 from api.usage.pricing import COST_QUANTUM, TokenCounts, cache_hit_rate
 from models.enums import AiState
@@ -209,13 +210,7 @@ class DateRange:
 
 
 def check_range(start: datetime, end: datetime, *, field: str = "range") -> DateRange:
-    for name, value in (("from", start), ("to", end)):
-        if value.utcoffset() is None:
-            raise BadInput(
-                f"{field}.{name} needs a time zone (e.g. 2030-01-01T00:00:00Z).",
-                field=f"{field}.{name}",
-            )
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    start, end = utc_time(start, field=f"{field}.from"), utc_time(end, field=f"{field}.to")
     if start >= end:
         raise BadInput(f"{field}.from must be before {field}.to.", field=f"{field}.to")
     if end - start > timedelta(days=MAX_SPAN_DAYS):

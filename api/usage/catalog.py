@@ -24,8 +24,8 @@ from tortoise.transactions import in_transaction
 import models
 from api.core.errors import BadInput, Conflict, NotFound
 from api.core.pagination import Page, PageArgs, SortKey, keyset_page
+from api.core.validation import matching_text, utc_time
 from api.usage.default_catalog import DEFAULT_CATALOG
-from api.usage.inputs import aware_utc, checked_text
 from api.usage.litellm import CatalogModel
 from api.usage.pricing import (
     PRICE_NAMES,
@@ -346,7 +346,7 @@ async def add_model(
         if limit is not None and limit <= 0:
             raise BadInput(f"{name} must be positive.", field=name)
     check_prices(model.prices)
-    effective_from = aware_utc(model.effective_from, field="effectiveFrom") or BEGINNING
+    effective_from = utc_time(model.effective_from, field="effectiveFrom") or BEGINNING
     await _refuse_taken_names(workspace_id, key, aliases)
     scope = str(workspace_id)
     try:
@@ -382,12 +382,12 @@ def _checked_names(key: str, provider: str, aliases: list[str]) -> tuple[str, st
     """A new model's id, provider and aliases, trimmed; BadInput names a malformed one."""
     no_spaces = "1–200 characters, no spaces"
     return (
-        checked_text(key, field="modelId", pattern=MODEL_KEY_PATTERN, what=no_spaces),
-        checked_text(
+        matching_text(key, field="modelId", pattern=MODEL_KEY_PATTERN, what=no_spaces),
+        matching_text(
             provider, field="provider", pattern=MODEL_KEY_PATTERN, what="1–64 characters, no spaces"
         )[:64],
         [
-            checked_text(a, field="aliases", pattern=MODEL_KEY_PATTERN, what=no_spaces)
+            matching_text(a, field="aliases", pattern=MODEL_KEY_PATTERN, what=no_spaces)
             for a in aliases
         ],
     )
@@ -420,7 +420,7 @@ async def set_price(
     if model is None:
         raise NotFound(f"No model {model_name!r} in the catalog.", field="modelId")
     check_prices(prices)
-    effective = aware_utc(effective_from, field="effectiveFrom") or datetime.now(UTC)
+    effective = utc_time(effective_from, field="effectiveFrom") or datetime.now(UTC)
     values: dict[str, Any] = price_values(prices)
     price = await models.AiModelPrice.create(
         model=model, workspace_id=workspace_id, effective_from=effective, source="admin", **values

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from api.core.errors import BadInput
-from api.usage.inputs import aware_utc, checked_text
+from api.core.validation import matching_text, utc_time
 from api.usage.pricing import TokenCounts, normalize_tokens
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
@@ -63,7 +63,7 @@ def check_report(report: UsageReport, *, now: datetime | None = None) -> Checked
     model = (report.model or "").strip()
     if not model or len(model) > 200:
         raise BadInput("model must name the LLM (1–200 characters).", field="model")
-    operation = checked_text(
+    operation = matching_text(
         report.operation,
         field="operation",
         pattern=OPERATION_PATTERN,
@@ -71,7 +71,7 @@ def check_report(report: UsageReport, *, now: datetime | None = None) -> Checked
     )
     ai_type = ""
     if report.ai_type is not None:
-        ai_type = checked_text(
+        ai_type = matching_text(
             report.ai_type,
             field="aiType",
             pattern=AI_TYPE_PATTERN,
@@ -99,7 +99,7 @@ def check_report(report: UsageReport, *, now: datetime | None = None) -> Checked
         request_id = report.request_id.strip()
         if not request_id or len(request_id) > 200:
             raise BadInput("requestId must be 1–200 characters.", field="requestId")
-    occurred_at = aware_utc(report.occurred_at, field="occurredAt") or now
+    occurred_at = utc_time(report.occurred_at, field="occurredAt") or now
     if occurred_at > now + MAX_FUTURE_SKEW:
         raise BadInput("occurredAt is in the future.", field="occurredAt")
     return CheckedReport(
