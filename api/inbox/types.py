@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeAlias
 from uuid import UUID
 
 import strawberry
@@ -23,6 +23,7 @@ from api.core.error_types import (
 )
 from api.core.nodes import ModelNode
 from api.core.pagination import PageArgs
+from api.core.rows import from_row
 from api.core.scalars import Long
 from api.core.validation import MAX_SEARCH, column, limit
 from api.inbox import service
@@ -32,15 +33,22 @@ from api.usage import recording
 from api.usage.types import AiUsageEvent
 from models import enums
 
-LeadStatus = strawberry.enum(enums.LeadStatus, description="Where a lead stands.")
-LeadTemperature = strawberry.enum(enums.LeadTemperature, description="How likely to convert.")
-Channel = strawberry.enum(enums.Channel, description="Where the conversation happens.")
-ConversationStatus = strawberry.enum(
-    enums.ConversationStatus, description="The conversation's state in the inbox."
-)
-Priority = strawberry.enum(enums.Priority, description="How urgent the conversation is.")
-AiState = strawberry.enum(enums.AiState, description="Where the AI bot is in its script.")
-MessageRole = strawberry.enum(enums.MessageRole, description="Who wrote a message.")
+# The GraphQL enums are the models' enums, described for the schema; the names are type
+# aliases (not variables) so that fields annotated with them type-check.
+strawberry.enum(enums.LeadStatus, description="Where a lead stands.")
+strawberry.enum(enums.LeadTemperature, description="How likely to convert.")
+strawberry.enum(enums.Channel, description="Where the conversation happens.")
+strawberry.enum(enums.ConversationStatus, description="The conversation's state in the inbox.")
+strawberry.enum(enums.Priority, description="How urgent the conversation is.")
+strawberry.enum(enums.AiState, description="Where the AI bot is in its script.")
+strawberry.enum(enums.MessageRole, description="Who wrote a message.")
+LeadStatus: TypeAlias = enums.LeadStatus
+LeadTemperature: TypeAlias = enums.LeadTemperature
+Channel: TypeAlias = enums.Channel
+ConversationStatus: TypeAlias = enums.ConversationStatus
+Priority: TypeAlias = enums.Priority
+AiState: TypeAlias = enums.AiState
+MessageRole: TypeAlias = enums.MessageRole
 
 
 @strawberry.type(description="A lead or customer.")
@@ -53,9 +61,9 @@ class Contact(ModelNode):
     handles: JSON = strawberry.field(
         description='Channel handles, e.g. {"whatsapp": "+6281234567"}.'
     )
-    lead_status: LeadStatus = strawberry.field(description="Lead status.")  # type: ignore[valid-type]
+    lead_status: LeadStatus = strawberry.field(description="Lead status.")
     lead_score: int | None = strawberry.field(description="Lead score 0–100, once scored.")
-    lead_temperature: LeadTemperature | None = strawberry.field(  # type: ignore[valid-type]
+    lead_temperature: LeadTemperature | None = strawberry.field(
         description="Hot, warm or cold, once scored."
     )
     score_updated_at: datetime | None = strawberry.field(description="When last scored.")
@@ -68,23 +76,7 @@ class Contact(ModelNode):
 
     @classmethod
     def from_model(cls, row: models.Contact) -> "Contact":
-        return cls(
-            id=str(row.id),
-            name=row.name,
-            phone=row.phone,
-            email=row.email,
-            handles=cast(JSON, row.handles),
-            lead_status=row.lead_status,
-            lead_score=row.lead_score,
-            lead_temperature=row.lead_temperature,
-            score_updated_at=row.score_updated_at,
-            attributes=cast(JSON, row.attributes),
-            labels=row.labels,
-            total_tokens=Long(row.total_tokens),
-            total_cost=row.total_cost,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+        return from_row(cls, row, id=str(row.id))
 
 
 @strawberry.type(description="One message of a conversation.")
@@ -95,7 +87,7 @@ class ChatMessage(ModelNode):
     cursor: str = strawberry.field(
         description="This message's cursor, as in `messages` edges and `messageAdded(after:)`."
     )
-    role: MessageRole = strawberry.field(description="Who wrote it.")  # type: ignore[valid-type]
+    role: MessageRole = strawberry.field(description="Who wrote it.")
     content: str = strawberry.field(
         description="The text.", metadata=limit(service.MAX_MESSAGE_LENGTH)
     )
@@ -124,22 +116,11 @@ class ChatMessage(ModelNode):
 
     @classmethod
     def from_model(cls, row: models.Message) -> "ChatMessage":
-        return cls(
+        return from_row(
+            cls,
+            row,
             id=str(row.id),
-            seq=row.seq,
             cursor=service.MESSAGE_CURSORS.encode(service.BY_SEQ.values_of(row)),
-            role=row.role,
-            content=row.content,
-            model=row.model,
-            input_tokens=row.input_tokens,
-            cache_read_tokens=row.cache_read_tokens,
-            cache_write_tokens=row.cache_write_tokens,
-            output_tokens=row.output_tokens,
-            reasoning_tokens=row.reasoning_tokens,
-            cost=row.cost,
-            response_time_ms=row.response_time_ms,
-            metadata=cast(JSON, row.metadata),
-            created_at=row.created_at,
             _conversation_id=row.conversation_id,
             _author_id=row.author_id,
         )
@@ -158,13 +139,11 @@ class ConversationRelated:
 class Conversation(ModelNode):
     loader_class = ConversationByIdLoader
     id: relay.NodeID[str]
-    channel: Channel = strawberry.field(description="Where it happens.")  # type: ignore[valid-type]
-    status: ConversationStatus = strawberry.field(  # type: ignore[valid-type]
-        description="Open, pending, snoozed or resolved."
-    )
+    channel: Channel = strawberry.field(description="Where it happens.")
+    status: ConversationStatus = strawberry.field(description="Open, pending, snoozed or resolved.")
     snoozed_until: datetime | None = strawberry.field(description="End of a snooze.")
-    priority: Priority = strawberry.field(description="Urgency.")  # type: ignore[valid-type]
-    ai_state: AiState = strawberry.field(description="The bot's stage.")  # type: ignore[valid-type]
+    priority: Priority = strawberry.field(description="Urgency.")
+    ai_state: AiState = strawberry.field(description="The bot's stage.")
     handoff_reason: str | None = strawberry.field(description="Why the bot handed over.")
     handoff_at: datetime | None = strawberry.field(description="When the bot handed over.")
     title: str | None = strawberry.field(description="Subject line.")
@@ -233,26 +212,10 @@ class Conversation(ModelNode):
     def from_model(
         cls, row: models.Conversation, related: ConversationRelated | None = None
     ) -> "Conversation":
-        return cls(
+        return from_row(
+            cls,
+            row,
             id=str(row.id),
-            channel=row.channel,
-            status=row.status,
-            snoozed_until=row.snoozed_until,
-            priority=row.priority,
-            ai_state=row.ai_state,
-            handoff_reason=row.handoff_reason,
-            handoff_at=row.handoff_at,
-            title=row.title,
-            labels=row.labels,
-            archived=row.archived,
-            message_count=row.message_count,
-            last_message_at=row.last_message_at,
-            waiting_since=row.waiting_since,
-            first_reply_at=row.first_reply_at,
-            total_tokens=Long(row.total_tokens),
-            total_cost=row.total_cost,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
             _key=row.id,
             _contact_id=row.contact_id,
             _assignee_id=row.assignee_id,
@@ -279,7 +242,7 @@ LABEL = column(models.ConversationLabel, "label")
 
 @strawberry.input(description="Narrow the contact list.")
 class ContactFilter:
-    lead_status: LeadStatus | None = strawberry.field(  # type: ignore[valid-type]
+    lead_status: LeadStatus | None = strawberry.field(
         default=None, description="Only this lead status."
     )
     search: str | None = strawberry.field(
@@ -297,19 +260,15 @@ class ConversationOrder(Enum):
 
 @strawberry.input(description="Narrow the conversation list; all given conditions apply.")
 class ConversationFilter:
-    status: ConversationStatus | None = strawberry.field(  # type: ignore[valid-type]
+    status: ConversationStatus | None = strawberry.field(
         default=None, description="Only this status."
     )
     assignee_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only those assigned to this user."
     )
     unassigned: bool = strawberry.field(default=False, description="Only unassigned ones.")
-    channel: Channel | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Only this channel."
-    )
-    ai_state: AiState | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Only this AI state."
-    )
+    channel: Channel | None = strawberry.field(default=None, description="Only this channel.")
+    ai_state: AiState | None = strawberry.field(default=None, description="Only this AI state.")
     label: str | None = strawberry.field(
         default=None,
         description="Only with this label.",
@@ -339,11 +298,11 @@ class CreateContactInput:
         default=None, description="E-mail.", metadata=CONTACT_EMAIL
     )
     handles: JSON | None = strawberry.field(default=None, description="Channel handles.")
-    lead_status: LeadStatus | None = strawberry.field(  # type: ignore[valid-type]
+    lead_status: LeadStatus | None = strawberry.field(
         default=None, description="Lead status (NEW if not given)."
     )
     lead_score: int | None = strawberry.field(default=None, description="Score 0–100.")
-    lead_temperature: LeadTemperature | None = strawberry.field(  # type: ignore[valid-type]
+    lead_temperature: LeadTemperature | None = strawberry.field(
         default=None, description="Temperature."
     )
     attributes: JSON | None = strawberry.field(default=None, description="Custom attributes.")
@@ -363,11 +322,11 @@ class UpdateContactInput:
         default=strawberry.UNSET, description="E-mail.", metadata=CONTACT_EMAIL
     )
     handles: JSON | None = strawberry.field(default=strawberry.UNSET, description="Handles.")
-    lead_status: LeadStatus | None = strawberry.field(  # type: ignore[valid-type]
+    lead_status: LeadStatus | None = strawberry.field(
         default=strawberry.UNSET, description="Lead status."
     )
     lead_score: int | None = strawberry.field(default=strawberry.UNSET, description="Score.")
-    lead_temperature: LeadTemperature | None = strawberry.field(  # type: ignore[valid-type]
+    lead_temperature: LeadTemperature | None = strawberry.field(
         default=strawberry.UNSET, description="Temperature."
     )
     attributes: JSON | None = strawberry.field(default=strawberry.UNSET, description="Attributes.")
@@ -399,13 +358,11 @@ UpdateContactResult = Annotated[
 @strawberry.input(description="Start a conversation with a contact.")
 class StartConversationInput:
     contact_id: strawberry.ID = strawberry.field(description="The contact.")
-    channel: Channel = strawberry.field(description="The channel.")  # type: ignore[valid-type]
+    channel: Channel = strawberry.field(description="The channel.")
     title: str | None = strawberry.field(
         default=None, description="Subject line.", metadata=column(models.Conversation, "title")
     )
-    priority: Priority = strawberry.field(  # type: ignore[valid-type]
-        default=enums.Priority.NORMAL, description="Urgency."
-    )
+    priority: Priority = strawberry.field(default=enums.Priority.NORMAL, description="Urgency.")
     labels: list[str] | None = strawberry.field(default=None, description="Labels.", metadata=LABEL)
     assignee_id: strawberry.ID | None = strawberry.field(
         default=None, description="A member to assign it to."
@@ -480,7 +437,7 @@ class MessageUsageInput:
 @strawberry.input(description="Append a message to a conversation.")
 class SendMessageInput:
     conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
-    role: MessageRole = strawberry.field(description="Who writes it.")  # type: ignore[valid-type]
+    role: MessageRole = strawberry.field(description="Who writes it.")
     content: str = strawberry.field(
         description="The text.", metadata=limit(service.MAX_MESSAGE_LENGTH)
     )
@@ -534,9 +491,7 @@ class AssignConversationInput:
 @strawberry.input(description="Change a conversation's status.")
 class SetConversationStatusInput:
     conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
-    status: ConversationStatus = strawberry.field(  # type: ignore[valid-type]
-        description="The new status."
-    )
+    status: ConversationStatus = strawberry.field(description="The new status.")
     snoozed_until: datetime | None = strawberry.field(
         default=None, description="Required for SNOOZED: when it wakes."
     )
@@ -556,7 +511,7 @@ class HandoffConversationInput:
 @strawberry.input(description="Move the bot to another stage.")
 class SetConversationAiStateInput:
     conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
-    ai_state: AiState = strawberry.field(description="The new stage.")  # type: ignore[valid-type]
+    ai_state: AiState = strawberry.field(description="The new stage.")
 
 
 @strawberry.input(description="Add and remove labels.")

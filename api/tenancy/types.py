@@ -1,7 +1,7 @@
 """GraphQL types of tenancy: workspaces, users, members, API keys, the viewer."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeAlias
 from uuid import UUID
 
 import strawberry
@@ -18,12 +18,16 @@ from api.core.error_types import (
 )
 from api.core.ids import encode_id
 from api.core.nodes import ModelNode
+from api.core.rows import from_row
 from api.core.validation import MAX_PASSWORD_LENGTH, column, limit
 from api.tenancy import service as tenancy
 from api.tenancy.loaders import UserByIdLoader
 from models.enums import Role as RoleEnum
 
-Role = strawberry.enum(RoleEnum, description="A member's or API key's role, strongest first.")
+# The GraphQL enums are the models' enums, described for the schema; the names are type
+# aliases (not variables) so that fields annotated with them type-check.
+strawberry.enum(RoleEnum, description="A member's or API key's role, strongest first.")
+Role: TypeAlias = RoleEnum
 
 
 @strawberry.type(description="A tenant: one business with its inbox, members and keys.")
@@ -34,11 +38,7 @@ class Workspace:
 
     @classmethod
     def from_model(cls, row: models.Workspace) -> "Workspace":
-        return cls(
-            id=strawberry.ID(encode_id("Workspace", row.id)),
-            name=row.name,
-            created_at=row.created_at,
-        )
+        return from_row(cls, row, id=strawberry.ID(encode_id("Workspace", row.id)))
 
 
 @strawberry.type(description="A person who signs in; a member of one or more workspaces.")
@@ -50,12 +50,12 @@ class User(ModelNode):
 
     @classmethod
     def from_model(cls, row: models.User) -> "User":
-        return cls(id=str(row.id), name=row.name, email=row.email)
+        return from_row(cls, row, id=str(row.id))
 
 
 @strawberry.type(description="A user's membership of the workspace.")
 class Member:
-    role: Role = strawberry.field(description="The member's role.")  # type: ignore[valid-type]
+    role: Role = strawberry.field(description="The member's role.")
     joined_at: datetime = strawberry.field(description="When the user joined.")
     _user_id: strawberry.Private[object]
 
@@ -67,7 +67,7 @@ class Member:
 
     @classmethod
     def from_model(cls, row: models.Membership) -> "Member":
-        return cls(role=row.role, joined_at=row.created_at, _user_id=row.user_id)
+        return from_row(cls, row, joined_at=row.created_at, _user_id=row.user_id)
 
 
 @strawberry.type(description="A workspace credential for bots and integrations.")
@@ -77,7 +77,7 @@ class ApiKey:
         description="What the key is for.", metadata=column(models.ApiKey, "name")
     )
     prefix: str = strawberry.field(description="The visible start of the key, to recognise it.")
-    role: Role = strawberry.field(description="What the key may do.")  # type: ignore[valid-type]
+    role: Role = strawberry.field(description="What the key may do.")
     created_at: datetime = strawberry.field(description="When it was created.")
     last_used_at: datetime | None = strawberry.field(
         description="When it last authenticated a request (to the minute)."
@@ -86,32 +86,24 @@ class ApiKey:
 
     @classmethod
     def from_model(cls, row: models.ApiKey) -> "ApiKey":
-        return cls(
-            id=strawberry.ID(encode_id("ApiKey", row.id)),
-            name=row.name,
-            prefix=row.prefix,
-            role=row.role,
-            created_at=row.created_at,
-            last_used_at=row.last_used_at,
-            revoked_at=row.revoked_at,
-        )
+        return from_row(cls, row, id=strawberry.ID(encode_id("ApiKey", row.id)))
 
 
 @strawberry.type(description="A workspace a user belongs to, and their role there.")
 class WorkspaceMembership:
     workspace: Workspace = strawberry.field(description="The workspace.")
-    role: Role = strawberry.field(description="The user's role in it.")  # type: ignore[valid-type]
+    role: Role = strawberry.field(description="The user's role in it.")
 
     @classmethod
     def from_model(cls, row: models.Membership) -> "WorkspaceMembership":
-        return cls(workspace=Workspace.from_model(row.workspace), role=row.role)
+        return from_row(cls, row, workspace=Workspace.from_model(row.workspace))
 
 
 @strawberry.type(description="An offer to join a workspace, pending until its addressee accepts.")
 class Invitation:
     id: strawberry.ID = strawberry.field(description="Global ID of the invitation.")
     email: str = strawberry.field(description="The address invited (lower-case).")
-    role: Role = strawberry.field(description="The role it grants.")  # type: ignore[valid-type]
+    role: Role = strawberry.field(description="The role it grants.")
     workspace: Workspace = strawberry.field(description="The workspace it is for.")
     created_at: datetime = strawberry.field(description="When it was made.")
     expires_at: datetime = strawberry.field(description="When it can no longer be accepted.")
@@ -122,21 +114,17 @@ class Invitation:
 
     @classmethod
     def from_model(cls, row: models.Invitation) -> "Invitation":
-        return cls(
+        return from_row(
+            cls,
+            row,
             id=strawberry.ID(encode_id("Invitation", row.id)),
-            email=row.email,
-            role=row.role,
             workspace=Workspace.from_model(row.workspace),
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            accepted_at=row.accepted_at,
-            revoked_at=row.revoked_at,
         )
 
 
 @strawberry.type(description="Who is calling: a signed-in user or an API key.")
 class Viewer:
-    role: Role = strawberry.field(description="The caller's role.")  # type: ignore[valid-type]
+    role: Role = strawberry.field(description="The caller's role.")
     user: User | None = strawberry.field(description="The signed-in user (null for an API key).")
     api_key: ApiKey | None = strawberry.field(description="The API key used (null for a user).")
     workspace: Workspace = strawberry.field(description="The caller's workspace.")
@@ -215,7 +203,7 @@ class CreateApiKeyInput:
     name: str = strawberry.field(
         description="What the key is for.", metadata=column(models.ApiKey, "name")
     )
-    role: Role = strawberry.field(  # type: ignore[valid-type]
+    role: Role = strawberry.field(
         default=RoleEnum.AGENT, description="What the key may do (at most your own role)."
     )
 
@@ -251,7 +239,7 @@ RevokeApiKeyResult = Annotated[
 @strawberry.input(description="Invite an e-mail address to the workspace.")
 class InviteMemberInput:
     email: str = strawberry.field(description="The e-mail to invite.", metadata=USER_EMAIL)
-    role: Role = strawberry.field(  # type: ignore[valid-type]
+    role: Role = strawberry.field(
         default=RoleEnum.AGENT, description="The role it grants (at most your own)."
     )
 

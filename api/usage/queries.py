@@ -103,7 +103,7 @@ class UsageQueries:
         self,
         info: Info,
         range: DateRangeInput,
-        group_by: list[UsageDimension] | None = None,  # type: ignore[valid-type]
+        group_by: list[UsageDimension] | None = None,
         top: int | None = None,
     ) -> UsageSummary:
         summary = await analytics.usage_summary(

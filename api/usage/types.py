@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 import strawberry
 from strawberry import relay
@@ -19,6 +19,7 @@ from api.core.error_types import (
 )
 from api.core.ids import encode_id
 from api.core.nodes import ModelNode, load_node_named, type_named
+from api.core.rows import from_row
 from api.core.scalars import Long
 from api.core.validation import MAX_SEARCH, column, limit
 from api.tenancy.types import User
@@ -42,14 +43,19 @@ CONTACT = type_named("Contact", INBOX_TYPES)
 CHAT_MESSAGE = type_named("ChatMessage", INBOX_TYPES)
 AI_STATE = type_named("AiState", INBOX_TYPES)
 
-AiBudgetMode = strawberry.enum(
+# The GraphQL enums are the models' enums, described for the schema; the names here are
+# type aliases (not variables) so that fields annotated with them type-check.
+strawberry.enum(
     BudgetMode,
     description="SOFT: record every call and announce 50/80/100 %; HARD: refuse calls "
     "that would overshoot (reserve first with reserveAiBudget).",
 )
-AiBudgetReservationStatus = strawberry.enum(
-    ReservationStatus, description="Where a budget reservation stands."
+strawberry.enum(
+    ReservationStatus,
+    description="Where a budget reservation stands.",
 )
+AiBudgetMode: TypeAlias = BudgetMode
+AiBudgetReservationStatus: TypeAlias = ReservationStatus
 
 
 @strawberry.type(
@@ -68,7 +74,7 @@ class AiModelPriceTier:
 
     @classmethod
     def from_tier(cls, tier: PriceTier) -> "AiModelPriceTier":
-        return cls(above_tokens=tier.above_tokens, **tier.prices())
+        return from_row(cls, tier, **tier.prices())
 
 
 @strawberry.type(description="One version of a model's prices, in USD per million tokens.")
@@ -101,18 +107,12 @@ class AiModelPrice:
 
     @classmethod
     def from_model(cls, row: models.AiModelPrice) -> "AiModelPrice":
-        return cls(
+        return from_row(
+            cls,
+            row,
             id=strawberry.ID(encode_id("AiModelPrice", row.id)),
-            effective_from=row.effective_from,
-            input_per_mtok=row.input_per_mtok,
-            output_per_mtok=row.output_per_mtok,
-            cache_read_per_mtok=row.cache_read_per_mtok,
-            cache_write_per_mtok=row.cache_write_per_mtok,
-            cache_write_1h_per_mtok=row.cache_write_1h_per_mtok,
-            reasoning_per_mtok=row.reasoning_per_mtok,
             tiers=[AiModelPriceTier.from_tier(t) for t in catalog.tiers_of(row.tiers or [])],
             workspace_override=row.workspace_id is not None,
-            source=row.source,
         )
 
 
@@ -147,15 +147,12 @@ class AiModel(ModelNode):
 
     @classmethod
     def from_model(cls, row: models.AiModel) -> "AiModel":
-        return cls(
+        return from_row(
+            cls,
+            row,
             id=str(row.id),
             model_id=row.key,
-            provider=row.provider,
-            display_name=row.display_name,
-            context_window=row.context_window,
-            max_output_tokens=row.max_output_tokens,
             capabilities=list(row.capabilities),
-            enabled=row.enabled,
             workspace_owned=row.scope != GLOBAL_SCOPE,
             _key=row.id,
         )
@@ -261,29 +258,16 @@ class AiUsageEvent(ModelNode):
 
     @classmethod
     def from_model(cls, row: models.AiUsageEvent) -> "AiUsageEvent":
-        return cls(
+        return from_row(
+            cls,
+            row,
             id=str(row.id),
             model=row.reported_model,
             model_id=row.model_key,
             priced=row.cost_usd is not None,
-            operation=row.operation,
             ai_type=row.ai_type or None,
-            uncached_input_tokens=row.uncached_input_tokens,
-            cache_read_tokens=row.cache_read_tokens,
-            cache_write_tokens=row.cache_write_tokens,
-            cache_write_1h_tokens=row.cache_write_1h_tokens,
-            output_tokens=row.output_tokens,
-            reasoning_tokens=row.reasoning_tokens,
-            total_tokens=Long(row.total_tokens),
-            input_tokens_include_cache=row.input_tokens_include_cache,
-            output_tokens_include_reasoning=row.output_tokens_include_reasoning,
             price_tier_above_tokens=row.price_tier_above,
-            over_budget=row.over_budget,
-            cost_usd=row.cost_usd,
             cache_hit_rate=rollups.hit_rate(row),
-            latency_ms=row.latency_ms,
-            request_id=row.request_id,
-            occurred_at=row.occurred_at,
             recorded_at=row.created_at,
             reservation_id=strawberry.ID(encode_id("AiBudgetReservation", row.reservation_id))
             if row.reservation_id
@@ -300,9 +284,7 @@ class AiUsageEvent(ModelNode):
 @strawberry.type(description="This month's AI budget of the workspace (UTC months).")
 class AiBudget:
     limit_usd: Decimal | None = strawberry.field(description="The monthly budget; null: none.")
-    mode: AiBudgetMode | None = strawberry.field(  # type: ignore[valid-type]
-        description="SOFT or HARD; null without a budget."
-    )
+    mode: AiBudgetMode | None = strawberry.field(description="SOFT or HARD; null without a budget.")
     spent_usd: Decimal = strawberry.field(description="Recorded cost this month.")
     reserved_usd: Decimal = strawberry.field(description="Held by unsettled reservations.")
     remaining_usd: Decimal | None = strawberry.field(
@@ -313,15 +295,7 @@ class AiBudget:
 
     @classmethod
     def from_state(cls, state: budgets.BudgetState) -> "AiBudget":
-        return cls(
-            limit_usd=state.limit_usd,
-            mode=state.mode,
-            spent_usd=state.spent_usd,
-            reserved_usd=state.reserved_usd,
-            remaining_usd=state.remaining_usd,
-            period_start=state.period_start,
-            period_end=state.period_end,
-        )
+        return from_row(cls, state)
 
 
 @strawberry.type(description="Worst-case cost held against the budget for one call.")
@@ -331,19 +305,19 @@ class AiBudgetReservation:
     )
     model_id: str = strawberry.field(description="The catalog model reserved for.")
     amount_usd: Decimal = strawberry.field(description="The amount held.")
-    status: AiBudgetReservationStatus = strawberry.field(  # type: ignore[valid-type]
+    status: AiBudgetReservationStatus = strawberry.field(
         description="Active until settled, released or expired."
     )
     expires_at: datetime = strawberry.field(description="When an unsettled hold is released.")
 
     @classmethod
     def from_model(cls, row: models.AiBudgetReservation) -> "AiBudgetReservation":
-        return cls(
+        return from_row(
+            cls,
+            row,
             id=strawberry.ID(encode_id("AiBudgetReservation", row.id)),
             model_id=row.model_key,
             amount_usd=budgets.from_pico(row.amount_pico),
-            status=row.status,
-            expires_at=row.expires_at,
         )
 
 
@@ -460,7 +434,7 @@ class ReleaseAiBudgetInput:
 @strawberry.input(description="Set the workspace's monthly AI budget.")
 class SetAiBudgetInput:
     amount_usd: Decimal = strawberry.field(description="USD a calendar month (UTC).")
-    mode: AiBudgetMode = strawberry.field(  # type: ignore[valid-type]
+    mode: AiBudgetMode = strawberry.field(
         description="SOFT (announce thresholds) or HARD (refuse overshoot)."
     )
 
@@ -673,12 +647,13 @@ SetAiModelPriceResult = Annotated[
 # --- analytics ------------------------------------------------------------------------------
 
 
-UsageDimension = strawberry.enum(
+strawberry.enum(
     analytics.Dimension,
     name="UsageDimension",
     description="What usageSummary groups by. DAY, WEEK (ISO, from Monday) and MONTH are "
     "UTC; AI_STATE is the conversation's current state.",
 )
+UsageDimension: TypeAlias = analytics.Dimension
 
 
 @strawberry.input(description="A time range: from inclusive, to exclusive, with time zones.")
@@ -742,18 +717,10 @@ class UsageTotals:
         period_start: date | None = None,
         budget_used_percent: Decimal | None = None,
     ) -> "UsageTotals":
-        return cls(
-            requests=Long(totals.requests),
-            unpriced_requests=Long(totals.unpriced_requests),
-            input_tokens=Long(totals.uncached_input_tokens),
-            output_tokens=Long(totals.output_tokens),
-            reasoning_tokens=Long(totals.reasoning_tokens),
-            cache_read_tokens=Long(totals.cache_read_tokens),
-            cache_write_tokens=Long(totals.cache_write_tokens),
-            total_tokens=Long(totals.total_tokens),
-            cost_usd=totals.cost_usd,
-            cache_hit_rate=totals.cache_hit_rate,
-            avg_latency_ms=totals.avg_latency_ms,
+        return from_row(
+            cls,
+            totals,
+            input_tokens=totals.uncached_input_tokens,
             cursor=cursor,
             period_start=period_start,
             budget_used_percent=budget_used_percent,
@@ -872,16 +839,7 @@ class ModelComparisonRow:
 
     @classmethod
     def from_stats(cls, stats: analytics.ModelStats) -> "ModelComparisonRow":
-        return cls(
-            model=stats.model,
-            provider=stats.provider,
-            totals=UsageTotals.from_totals(stats.totals),
-            conversations=stats.conversations,
-            messages=stats.messages,
-            avg_response_time_ms=stats.avg_response_time_ms,
-            conversions=stats.conversions,
-            cost_per_conversion=stats.cost_per_conversion,
-        )
+        return from_row(cls, stats, totals=UsageTotals.from_totals(stats.totals))
 
 
 @strawberry.type(
@@ -908,11 +866,10 @@ class CostToServe:
 
     @classmethod
     def from_result(cls, result: analytics.CostToServe) -> "CostToServe":
-        return cls(
+        return from_row(
+            cls,
+            result,
             total=UsageTotals.from_totals(result.totals),
-            conversations=result.conversations,
-            qualified_leads=result.qualified_leads,
-            conversions=result.conversions,
             cost_per_conversation=result.per_conversation,
             cost_per_qualified_lead=result.per_qualified_lead,
             cost_per_conversion=result.per_conversion,
