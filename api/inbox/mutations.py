@@ -8,15 +8,13 @@ from api.core.context import Info
 from api.core.ids import decode_id, decode_optional_id
 from api.core.permissions import CanWrite
 from api.inbox import service
-from api.inbox.types import (
+from api.inbox.payloads import (
     ArchiveConversationInput,
     ArchiveConversationPayload,
     ArchiveConversationResult,
     AssignConversationInput,
     AssignConversationPayload,
     AssignConversationResult,
-    Contact,
-    Conversation,
     CreateContactInput,
     CreateContactPayload,
     CreateContactResult,
@@ -43,6 +41,7 @@ from api.inbox.types import (
     UpdateContactPayload,
     UpdateContactResult,
 )
+from api.inbox.types import Contact, Conversation
 
 CONTACT_FIELDS = (
     "name",

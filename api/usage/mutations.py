@@ -8,15 +8,10 @@ from api.core.errors import DomainError
 from api.core.ids import decode_id, decode_optional_id
 from api.core.permissions import CanAdmin, CanWrite
 from api.usage import budgets, catalog, recording, reports, repricing, reservations
-from api.usage.pricing import ModelPrices, PriceTier
-from api.usage.types import (
+from api.usage.payloads import (
     AddAiModelInput,
     AddAiModelPayload,
     AddAiModelResult,
-    AiBudget,
-    AiBudgetReservation,
-    AiModel,
-    AiModelPrice,
     AiModelPricesInput,
     RecordAiUsageBatchInput,
     RecordAiUsageBatchPayload,
@@ -37,6 +32,8 @@ from api.usage.types import (
     SetAiModelPricePayload,
     SetAiModelPriceResult,
 )
+from api.usage.pricing import ModelPrices, PriceTier
+from api.usage.types import AiBudget, AiBudgetReservation, AiModel, AiModelPrice
 
 
 def usage_report(input: RecordAiUsageInput) -> reports.UsageReport:

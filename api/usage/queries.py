@@ -13,13 +13,7 @@ from api.core.pagination import PageArgs
 from api.core.permissions import CanRead
 from api.core.validation import column
 from api.usage import analytics, budgets, catalog, recording
-from api.usage.subscriptions import current_usage
-from api.usage.types import (
-    AiBudget,
-    AiModel,
-    AiModelFilter,
-    AiUsageEvent,
-    AiUsageEventFilter,
+from api.usage.analytics_types import (
     CostToServe,
     DateRangeInput,
     ModelComparisonRow,
@@ -27,6 +21,8 @@ from api.usage.types import (
     UsageSummary,
     UsageTotals,
 )
+from api.usage.subscriptions import current_usage
+from api.usage.types import AiBudget, AiModel, AiModelFilter, AiUsageEvent, AiUsageEventFilter
 
 
 @strawberry.type

@@ -23,7 +23,7 @@ from api.core.context import Info
 from api.core.permissions import CanRead
 from api.core.streams import Wakeup, follow_events
 from api.usage import analytics
-from api.usage.types import UsageTotals
+from api.usage.analytics_types import UsageTotals
 
 PUSH_INTERVAL_S = 0.25
 USAGE_EVENT_TYPES = frozenset({"usage.recorded", "usage.repriced"})
