@@ -8,19 +8,16 @@ from api.core.context import Info
 from api.core.ids import decode_id, decode_optional_id
 from api.core.permissions import Anyone, CanAdmin, CanRead
 from api.tenancy import service
-from api.tenancy.queries import invitation_ttl, session_ttl
-from api.tenancy.types import (
+from api.tenancy.payloads import (
     AcceptInvitationInput,
     AcceptInvitationPayload,
     AcceptInvitationResult,
-    ApiKey,
     CreateApiKeyInput,
     CreateApiKeyPayload,
     CreateApiKeyResult,
     DeclineInvitationInput,
     DeclineInvitationPayload,
     DeclineInvitationResult,
-    Invitation,
     InviteMemberInput,
     InviteMemberPayload,
     InviteMemberResult,
@@ -41,10 +38,9 @@ from api.tenancy.types import (
     SwitchWorkspaceInput,
     SwitchWorkspacePayload,
     SwitchWorkspaceResult,
-    User,
-    Workspace,
-    WorkspaceMembership,
 )
+from api.tenancy.queries import invitation_ttl, session_ttl
+from api.tenancy.types import ApiKey, Invitation, User, Workspace, WorkspaceMembership
 
 
 def client_address(info: Info) -> str:
