@@ -7,6 +7,8 @@ from tortoise.transactions import in_transaction
 
 import models
 from api.core.auth import Viewer
+from api.inbox import contacts as inbox_contacts
+from api.inbox import messages as inbox_messages
 from api.inbox import service as inbox
 from api.tenancy import service as tenancy
 from models.enums import Channel, MessageRole, Role
@@ -82,9 +84,9 @@ async def _seed_workspace() -> models.Workspace:
     await tenancy.add_member(workspace_id=workspace.id, user_id=agent.id, role=Role.AGENT)
     actor = Viewer(workspace_id=workspace.id, role=Role.AGENT, user_id=agent.id)
     for index, (name, phone, email, channel) in enumerate(CONTACTS):
-        contact = await inbox.create_contact(
+        contact = await inbox_contacts.create_contact(
             workspace_id=workspace.id,
-            data=inbox.ContactFields(name=name, phone=phone, email=email, labels=["demo"]),
+            data=inbox_contacts.ContactFields(name=name, phone=phone, email=email, labels=["demo"]),
         )
         conversation = await inbox.start_conversation(
             workspace_id=workspace.id,
@@ -94,13 +96,13 @@ async def _seed_workspace() -> models.Workspace:
             assignee_id=agent.id if index % 2 else None,
         )
         for role, content in SCRIPT[: 1 + index % len(SCRIPT)]:
-            await inbox.send_message(
+            await inbox_messages.send_message(
                 workspace_id=workspace.id,
                 actor=actor,
                 conversation_id=conversation.id,
                 role=role,
                 content=content,
-                usage=inbox.MessageUsage(
+                usage=inbox_messages.MessageUsage(
                     model="claude-haiku-4-5-20251001",
                     input_tokens=1200,
                     output_tokens=80,

@@ -331,7 +331,7 @@ async def test_a_demo_seed_that_fails_half_way_leaves_nothing(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a seed whose third message fails (after the workspace, users and some data)
-    real_send = demo.inbox.send_message
+    real_send = demo.inbox_messages.send_message
     sent: list[object] = []
 
     async def failing_send(**kwargs: Any) -> models.Message:
@@ -340,7 +340,7 @@ async def test_a_demo_seed_that_fails_half_way_leaves_nothing(
         sent.append(await real_send(**kwargs))
         return sent[-1]  # type: ignore[return-value]
 
-    monkeypatch.setattr(demo.inbox, "send_message", failing_send)
+    monkeypatch.setattr(demo.inbox_messages, "send_message", failing_send)
 
     async with running_app(database_url):
         # when the seed runs
@@ -353,7 +353,7 @@ async def test_a_demo_seed_that_fails_half_way_leaves_nothing(
         assert await models.ApiKey.all().count() == 0
 
         # and the next run seeds the demo in full
-        monkeypatch.setattr(demo.inbox, "send_message", real_send)
+        monkeypatch.setattr(demo.inbox_messages, "send_message", real_send)
         credentials = await demo.seed_demo()
         counts = await demo_counts()
     assert counts["workspaces"] == 1

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from api.inbox import service as inbox
+from api.inbox import contacts as inbox_contacts
 from models.enums import Role
 from tests.conftest import Tenant
 from tests.graphql import GraphQLClient
@@ -23,7 +23,7 @@ async def test_unexpected_failure_is_masked_and_logged_with_the_request_id(
     async def explode(**_: object) -> None:
         raise RuntimeError("connection to db-internal-7 refused")
 
-    monkeypatch.setattr(inbox, "list_contacts", explode)
+    monkeypatch.setattr(inbox_contacts, "list_contacts", explode)
     # when a client asks, naming its request id
     response = await client.http.post(
         "/graphql",

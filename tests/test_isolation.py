@@ -6,6 +6,8 @@ import pytest
 
 import models
 from api.core.ids import encode_id
+from api.inbox import contacts as inbox_contacts
+from api.inbox import messages as inbox_messages
 from api.inbox import service as inbox
 from models.enums import Channel, MessageRole, Role
 from tests.conftest import Tenant
@@ -15,14 +17,16 @@ from tests.graphql import GraphQLClient
 @pytest.fixture
 async def acme_data(tenant: Tenant) -> dict[str, str]:
     """Acme's contact, conversation, message, member and API key, as global IDs."""
-    contact = await inbox.create_contact(
+    contact = await inbox_contacts.create_contact(
         workspace_id=tenant.id,
-        data=inbox.ContactFields(name="Acme Lead", phone="+6281111111111", email="lead@acme.test"),
+        data=inbox_contacts.ContactFields(
+            name="Acme Lead", phone="+6281111111111", email="lead@acme.test"
+        ),
     )
     conversation = await inbox.start_conversation(
         workspace_id=tenant.id, contact_id=contact.id, channel=Channel.WHATSAPP, title="Acme"
     )
-    message = await inbox.send_message(
+    message = await inbox_messages.send_message(
         workspace_id=tenant.id,
         actor=tenant.viewer(),
         conversation_id=conversation.id,

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from api.core.ids import encode_id
-from api.inbox import service as inbox
+from api.inbox import messages as inbox_messages
 from api.settings import Settings
 from models.enums import Role
 from tests.conftest import Tenant
@@ -31,7 +31,7 @@ async def test_an_unexpected_error_quoting_a_huge_input_is_logged_cut(
         except ValueError as error:
             raise RuntimeError(f"sending {content!r} failed") from error
 
-    monkeypatch.setattr(inbox, "send_message", explode)
+    monkeypatch.setattr(inbox_messages, "send_message", explode)
     # when a client sends the longest message there may be (30,000 characters)
     content = "x" * 30_000
     conversation_id = encode_id("Conversation", uuid.uuid4())

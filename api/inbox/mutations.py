@@ -5,8 +5,11 @@ from typing import Any
 import strawberry
 
 from api.core.context import Info
+from api.core.errors import BadInput
 from api.core.ids import decode_id, decode_optional_id
 from api.core.permissions import CanWrite
+from api.inbox import contacts as contact_service
+from api.inbox import messages as message_service
 from api.inbox import service
 from api.inbox.payloads import (
     ArchiveConversationInput,
@@ -56,9 +59,11 @@ CONTACT_FIELDS = (
 )
 
 
-def _contact_fields(input: CreateContactInput | UpdateContactInput) -> service.ContactFields:
+def _contact_fields(
+    input: CreateContactInput | UpdateContactInput,
+) -> contact_service.ContactFields:
     """Given fields become values; fields given as null are listed in `cleared`."""
-    data = service.ContactFields()
+    data = contact_service.ContactFields()
     for name in CONTACT_FIELDS:
         value = getattr(input, name)
         if value is strawberry.UNSET:
@@ -69,16 +74,16 @@ def _contact_fields(input: CreateContactInput | UpdateContactInput) -> service.C
             continue
         if name in ("handles", "attributes") and not isinstance(value, dict):
             camel = "handles" if name == "handles" else "attributes"
-            raise service.BadInput(f"{camel} must be a JSON object.", field=camel)
+            raise BadInput(f"{camel} must be a JSON object.", field=camel)
         setattr(data, name, value)
     return data
 
 
-def _usage(usage: MessageUsageInput | None) -> service.MessageUsage | None:
+def _usage(usage: MessageUsageInput | None) -> message_service.MessageUsage | None:
     """The usage as reported, in the caller's token convention (the service splits it)."""
     if usage is None:
         return None
-    return service.MessageUsage(
+    return message_service.MessageUsage(
         model=usage.model,
         input_tokens=usage.input_tokens,
         cache_read_tokens=usage.cache_read_tokens,
@@ -107,14 +112,14 @@ def _conversation_id(input: Any) -> Any:
 class InboxMutations:
     @strawberry.mutation(permission_classes=[CanWrite], description="Create a contact.")
     async def create_contact(self, info: Info, input: CreateContactInput) -> CreateContactResult:
-        contact = await service.create_contact(
+        contact = await contact_service.create_contact(
             workspace_id=info.context.workspace_id, data=_contact_fields(input)
         )
         return CreateContactPayload(contact=Contact.from_model(contact))
 
     @strawberry.mutation(permission_classes=[CanWrite], description="Change a contact.")
     async def update_contact(self, info: Info, input: UpdateContactInput) -> UpdateContactResult:
-        contact = await service.update_contact(
+        contact = await contact_service.update_contact(
             workspace_id=info.context.workspace_id,
             contact_id=decode_id(input.contact_id, "Contact", field="contactId"),
             data=_contact_fields(input),
@@ -142,8 +147,8 @@ class InboxMutations:
     )
     async def send_message(self, info: Info, input: SendMessageInput) -> SendMessageResult:
         if input.metadata is not None and not isinstance(input.metadata, dict):
-            raise service.BadInput("metadata must be a JSON object.", field="metadata")
-        message = await service.send_message(
+            raise BadInput("metadata must be a JSON object.", field="metadata")
+        message = await message_service.send_message(
             workspace_id=info.context.workspace_id,
             actor=info.context.signed_in_viewer,
             conversation_id=_conversation_id(input),

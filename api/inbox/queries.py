@@ -16,6 +16,7 @@ from api.core.nodes import node_of
 from api.core.pagination import PageArgs
 from api.core.permissions import CanRead
 from api.core.selection import selected_under
+from api.inbox import contacts as contact_service
 from api.inbox import service
 from api.inbox.loaders import ContactByIdLoader, MessageByIdLoader
 from api.inbox.types import (
@@ -64,7 +65,7 @@ class InboxQueries:
         order_by: ContactOrder = ContactOrder.CREATED_AT_DESC,
     ) -> relay.Connection[Contact]:
         where = filter or ContactFilter()
-        found = await service.list_contacts(
+        found = await contact_service.list_contacts(
             workspace_id=info.context.workspace_id,
             lead_status=where.lead_status,
             search=where.search,

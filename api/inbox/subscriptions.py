@@ -16,7 +16,8 @@ from api.core.context import Info
 from api.core.ids import decode_id, decode_optional_id
 from api.core.permissions import CanRead
 from api.core.streams import NOT_IN_PAYLOAD, Wakeup, _NotInPayload, follow_after, follow_events
-from api.inbox import service
+from api.inbox import event_payloads, service
+from api.inbox import messages as message_service
 from api.inbox.types import ChatMessage, Contact, Conversation
 from models import Event
 
@@ -54,7 +55,7 @@ class InboxEvent:
     def message(self) -> ChatMessage | None:
         if self._message is None:
             return None
-        return ChatMessage.from_model(service.message_from_payload(self._message))
+        return ChatMessage.from_model(event_payloads.message_from_payload(self._message))
 
     @classmethod
     def build(
@@ -157,10 +158,12 @@ class MessageStream:
         return int(wakeup.payload["message"]["seq"])
 
     def item_from(self, wakeup: Wakeup) -> ChatMessage | _NotInPayload | None:
-        return ChatMessage.from_model(service.message_from_payload(wakeup.payload["message"]))
+        return ChatMessage.from_model(
+            event_payloads.message_from_payload(wakeup.payload["message"])
+        )
 
     async def read_after(self, position: int, limit: int) -> list[tuple[int, ChatMessage | None]]:
-        rows = await service.messages_after(
+        rows = await message_service.messages_after(
             workspace_id=self.workspace_id,
             conversation_id=self.conversation_id,
             seq=position,

@@ -22,11 +22,10 @@ from api.core.broadcast import (
     MemoryBackend,
     ParleyBroadcast,
     ParleySubscriber,
-    ReconnectBackoff,
-    ResilientRedisBackend,
     Resync,
     create_broadcast,
 )
+from api.core.redis_backend import ReconnectBackoff, ResilientRedisBackend
 from tests.core.redis_server import RedisServer, free_port, require_redis_server
 
 WAIT = 10.0  # Generous bound for things that should take milliseconds (on a busy machine).

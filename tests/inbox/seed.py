@@ -7,6 +7,8 @@ from uuid import UUID
 
 import models
 from api.core.ids import encode_id
+from api.inbox import contacts as inbox_contacts
+from api.inbox import messages as inbox_messages
 from api.inbox import service as inbox
 from models.enums import Channel, MessageRole, Role
 from tests.conftest import Tenant
@@ -23,8 +25,8 @@ def when(value: str | None) -> datetime | None:
 
 
 async def contact(tenant: Tenant, name: str = "Dewi Lestari", **values: Any) -> models.Contact:
-    return await inbox.create_contact(
-        workspace_id=tenant.id, data=inbox.ContactFields(name=name, **values)
+    return await inbox_contacts.create_contact(
+        workspace_id=tenant.id, data=inbox_contacts.ContactFields(name=name, **values)
     )
 
 
@@ -48,9 +50,9 @@ async def message(
     content: str = "Hello, is the villa free in June?",
     *,
     role: MessageRole = MessageRole.USER,
-    usage: inbox.MessageUsage | None = None,
+    usage: inbox_messages.MessageUsage | None = None,
 ) -> models.Message:
-    return await inbox.send_message(
+    return await inbox_messages.send_message(
         workspace_id=tenant.id,
         actor=tenant.viewer(Role.AGENT),
         conversation_id=in_conversation.id,

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import models
+from api.inbox import messages as inbox_messages
 from api.inbox import service as inbox
 from models.enums import ConversationStatus, MessageRole, Role
 from tests.conftest import Tenant
@@ -292,7 +293,7 @@ async def test_the_send_message_service_splits_a_reported_convention_like_record
     conversation = await seed.conversation(tenant)
     # OpenAI style: input 5000 includes 4000 cache reads and 500 cache writes; output 300
     # includes 100 reasoning tokens
-    usage = inbox.MessageUsage(
+    usage = inbox_messages.MessageUsage(
         model="gpt-4.1",
         input_tokens=5000,
         cache_read_tokens=4000,
@@ -510,7 +511,7 @@ async def test_an_agent_message_sent_by_a_signed_in_user_names_its_author(
 ) -> None:
     # given a conversation, and an AGENT message sent as a user (not through an API key)
     conversation = await seed.conversation(tenant)
-    await inbox.send_message(
+    await inbox_messages.send_message(
         workspace_id=tenant.id,
         actor=tenant.viewer(Role.AGENT),
         conversation_id=conversation.id,
