@@ -14,9 +14,9 @@ from strawberry.types.graphql import OperationType
 
 from api.core.error_policy import ErrorPolicy
 from api.core.error_types import EXCEPTION_HANDLERS
+from api.core.input_bounds import bound_inputs
 from api.core.limits import QueryLimits
 from api.core.scalars import SCALAR_MAP
-from api.core.validation import bound_inputs
 from api.inbox.mutations import InboxMutations
 from api.inbox.queries import InboxQueries
 from api.inbox.subscriptions import InboxSubscriptions
@@ -44,7 +44,7 @@ class Subscription(InboxSubscriptions, UsageSubscriptions):
 
 
 # Every argument of every field is checked (text bounds, NUL, lone surrogates) before its
-# resolver runs: see api.core.validation.
+# resolver runs: see api.core.input_bounds.
 bound_inputs([Query, Mutation, Subscription])
 
 

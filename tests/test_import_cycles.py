@@ -1,8 +1,11 @@
 """No import cycles in api/ and models/: between modules, and between the domains
 (tenancy <- usage <- inbox, all on core). Every import statement counts, wherever it
-stands: one inside a function or under TYPE_CHECKING is the usual way to hide a cycle."""
+stands: one inside a function or under TYPE_CHECKING is the usual way to hide a cycle.
+And the services stand on no strawberry, not even through what they import."""
 
 import ast
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -114,3 +117,29 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     graph: Graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     # then it is reported
     assert list(cycles(graph)) == [["a", "b", "c", "a"]]
+
+
+SERVICE_MODULES = sorted(
+    name
+    for name in our_modules()
+    if name.startswith(("api.tenancy.", "api.inbox.", "api.usage."))
+    and name.rsplit(".", 1)[1]
+    not in ("types", "payloads", "analytics_types", "queries", "mutations", "subscriptions")
+    and not name.endswith("loaders")
+)
+
+
+def test_services_never_import_strawberry_even_through_what_they_import() -> None:
+    # given every service module of the domains (all but types, payloads, resolvers and
+    # loaders), when each is imported alone in a fresh interpreter, then strawberry is not
+    script = (
+        "import importlib, sys\n"
+        f"for name in {SERVICE_MODULES!r}:\n"
+        "    importlib.import_module(name)\n"
+        "    assert 'strawberry' not in sys.modules, name\n"
+    )
+    assert "api.usage.recording" in SERVICE_MODULES and "api.inbox.service" in SERVICE_MODULES
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
