@@ -5,7 +5,7 @@ how money sums stay exact on both databases).
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -110,6 +110,10 @@ class Totals:
     def add(self, other: "Totals") -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def negated(self) -> "Totals":
+        """What taking these sums away adds (a rollup row moved to another key)."""
+        return Totals(**{name: -value for name, value in asdict(self).items()})
 
     @property
     def cost_usd(self) -> Decimal:

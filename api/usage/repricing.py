@@ -16,10 +16,10 @@ from tortoise.transactions import in_transaction
 import models
 from api.core import events
 from api.usage import budgets
+from api.usage.aggregates import Totals
 from api.usage.catalog import OwnModel, add_model, price_at, prices_of, resolve_model, set_price
 from api.usage.pricing import ModelPrices, cost_of
 from api.usage.rollups import (
-    DailyDelta,
     add_to_totals,
     bump_daily,
     daily_delta,
@@ -99,11 +99,15 @@ async def _price_event(
         threshold_events = await budgets.announce_thresholds(db, event.workspace_id, period.id)
         moved = daily_delta(event)  # the event as priced now
         if daily_key(event) != old_key:  # resolved to another model key: move it over
-            await bump_daily(db, old_key, replace(moved, unpriced=1, cost=Decimal(0)).negated())
+            await bump_daily(
+                db, old_key, replace(moved, unpriced_requests=1, cost_pico=0).negated()
+            )
             await models.AiUsageDaily.filter(**old_key, requests=0).using_db(db).delete()
             await bump_daily(db, daily_key(event), moved)
         else:
-            await bump_daily(db, old_key, DailyDelta(unpriced=-1, cost=cost))
+            await bump_daily(
+                db, old_key, Totals(unpriced_requests=-1, cost_pico=budgets.to_pico(cost))
+            )
         if event.message_id is not None:
             await models.Message.filter(id=event.message_id).using_db(db).update(cost=cost)
         await add_to_totals(

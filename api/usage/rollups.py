@@ -5,7 +5,7 @@ Shared by recording (api/usage/recording.py) and repricing (api/usage/repricing.
 which take the same locks in the same order.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict
 from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 import models
 from api.usage import budgets
+from api.usage.aggregates import Totals
 from api.usage.pricing import TokenCounts, cache_hit_rate
 
 
@@ -36,34 +37,6 @@ def usage_payload(event: models.AiUsageEvent) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class DailyDelta:
-    requests: int = 0
-    unpriced: int = 0
-    uncached: int = 0
-    cache_read: int = 0
-    cache_write: int = 0
-    output: int = 0
-    reasoning: int = 0
-    cost: Decimal = Decimal(0)
-    latency_sum: int = 0
-    latency_count: int = 0
-
-    def negated(self) -> "DailyDelta":
-        return DailyDelta(
-            -self.requests,
-            -self.unpriced,
-            -self.uncached,
-            -self.cache_read,
-            -self.cache_write,
-            -self.output,
-            -self.reasoning,
-            -self.cost,
-            -self.latency_sum,
-            -self.latency_count,
-        )
-
-
 def daily_key(event: models.AiUsageEvent) -> dict[str, Any]:
     day: date = event.occurred_at.astimezone(UTC).date()
     return {
@@ -76,38 +49,30 @@ def daily_key(event: models.AiUsageEvent) -> dict[str, Any]:
     }
 
 
-def daily_delta(event: models.AiUsageEvent) -> DailyDelta:
-    return DailyDelta(
+def daily_delta(event: models.AiUsageEvent) -> Totals:
+    """What one recorded event adds to its daily rollup row (named like the row's columns)."""
+    return Totals(
         requests=1,
-        unpriced=1 if event.cost_usd is None else 0,
-        uncached=event.uncached_input_tokens,
-        cache_read=event.cache_read_tokens,
-        cache_write=event.cache_write_tokens,
-        output=event.output_tokens,
-        reasoning=event.reasoning_tokens,
-        cost=event.cost_usd or Decimal(0),
-        latency_sum=event.latency_ms or 0,
+        unpriced_requests=1 if event.cost_usd is None else 0,
+        uncached_input_tokens=event.uncached_input_tokens,
+        cache_read_tokens=event.cache_read_tokens,
+        cache_write_tokens=event.cache_write_tokens,
+        output_tokens=event.output_tokens,
+        reasoning_tokens=event.reasoning_tokens,
+        cost_pico=budgets.to_pico(event.cost_usd) if event.cost_usd is not None else 0,
+        latency_sum_ms=event.latency_ms or 0,
         latency_count=1 if event.latency_ms is not None else 0,
     )
 
 
-async def bump_daily(db: BaseDBAsyncClient, key: dict[str, Any], delta: DailyDelta) -> None:
+async def bump_daily(db: BaseDBAsyncClient, key: dict[str, Any], delta: Totals) -> None:
     """Add `delta` to a rollup row: a conditional UPDATE of the integer sums (it takes the
     row lock), the money sum added in Python under that lock, an INSERT on a miss, and the
     UPDATE again when a concurrent transaction inserted the row first."""
-    counters = {
-        "requests": delta.requests,
-        "unpriced_requests": delta.unpriced,
-        "uncached_input_tokens": delta.uncached,
-        "cache_read_tokens": delta.cache_read,
-        "cache_write_tokens": delta.cache_write,
-        "output_tokens": delta.output,
-        "reasoning_tokens": delta.reasoning,
-        "latency_sum_ms": delta.latency_sum,
-        "latency_count": delta.latency_count,
-        # the money sum split in two BIGINTs, so a row never overflows (models/usage.py)
-    }
-    counters["cost_micro"], counters["cost_pico"] = budgets.split_pico(budgets.to_pico(delta.cost))
+    counters = asdict(delta)
+    cost = budgets.from_pico(delta.cost_pico)
+    # the money sum split in two BIGINTs, so a row never overflows (models/usage.py)
+    counters["cost_micro"], counters["cost_pico"] = budgets.split_pico(delta.cost_pico)
     for _ in range(3):
         updated = await (
             models.AiUsageDaily.filter(**key)
@@ -115,16 +80,14 @@ async def bump_daily(db: BaseDBAsyncClient, key: dict[str, Any], delta: DailyDel
             .update(**{name: F(name) + n for name, n in counters.items()})
         )
         if updated:
-            if delta.cost:
+            if cost:
                 row = await models.AiUsageDaily.filter(**key).using_db(db).select_for_update().get()
-                row.cost_usd += delta.cost
+                row.cost_usd += cost
                 await row.save(using_db=db, update_fields=["cost_usd", "updated_at"])
             return
         try:
             async with in_transaction():  # a savepoint: losing the race keeps the transaction
-                await models.AiUsageDaily.create(
-                    using_db=db, **key, **counters, cost_usd=delta.cost
-                )
+                await models.AiUsageDaily.create(using_db=db, **key, **counters, cost_usd=cost)
             return
         except IntegrityError:
             continue
