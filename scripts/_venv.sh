@@ -15,3 +15,18 @@ ensure_venv() {
     touch "$stamp"
   fi
 }
+
+# scripts/test: the clients' Node.js packages (reference clients, codegen, the vendored
+# browser assets' sources) from clients/package-lock.json, when Node.js is here; the tests
+# that need them skip without it (and fail under CI=true).
+ensure_node_modules() {
+  if ! command -v npm >/dev/null; then
+    echo "scripts/test: npm not found; the Node.js client tests will skip" >&2
+    return 0
+  fi
+  local stamp="clients/node_modules/.installed-$(sha256sum clients/package-lock.json | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    (cd clients && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+}

@@ -26,6 +26,7 @@ from api.settings import Settings, load_settings
 from api.tenancy import service as tenancy
 from models.enums import Role
 from tests.graphql import GraphQLClient
+from tests.servers import parley_server
 from tests.services import require_postgres
 
 RUN_ID = uuid.uuid4().hex[:8]
@@ -186,3 +187,31 @@ async def other_tenant(app: Starlette) -> Tenant:
 def agent(client: GraphQLClient, tenant: Tenant) -> GraphQLClient:
     """A client signed in with the tenant's AGENT API key."""
     return client.as_(tenant.keys[Role.AGENT])
+
+
+# Tests of clients outside this process (Node.js scripts, Chromium) on SQLite only: what they
+# check is the wire, which the database does not change.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A real `parley serve` process on the test's database, with the test's tenant."""
+
+    url: str
+    tenant: Tenant
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    @property
+    def ws_url(self) -> str:
+        return self.graphql_url.replace("http://", "ws://", 1)
+
+
+@pytest.fixture
+async def live_server(database_url: str, tenant: Tenant) -> AsyncIterator[LiveServer]:
+    """`parley serve` on a free port, sharing the database the test seeds through services."""
+    async with parley_server(database_url, "memory://") as url:
+        yield LiveServer(url, tenant)
