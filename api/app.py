@@ -47,6 +47,7 @@ from api.core.shutdown import (
 from api.core.sockets import LiveSockets
 from api.schema import build_schema
 from api.settings import Settings, load_settings
+from api.web import static_routes
 
 logger = logging.getLogger("parley")
 
@@ -209,6 +210,7 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
             Route("/healthz", healthz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *static_routes(),
         ],
         middleware=_middleware(settings),
         lifespan=lifespan,
