@@ -139,6 +139,17 @@ async def test_metrics_count_operations_by_name_type_and_outcome(
         delta(operation_name="Broken", operation_type="query", outcome="GRAPHQL_VALIDATION_FAILED")
         == 1
     )
+    # and a body refused before GraphQL is counted among the HTTP responses
+    too_large = await http.post("/graphql", content=b"{" + b" " * 2_000_000 + b"}")
+    assert too_large.status_code == 413
+    responses = await scrape(http)
+    http_responses = "parley_http_responses_total"
+    assert value(responses, http_responses, route="/graphql", status="413") == (
+        value(before, http_responses, route="/graphql", status="413") + 1
+    )
+    assert value(responses, http_responses, route="/graphql", status="200") >= (
+        value(before, http_responses, route="/graphql", status="200") + 5
+    )
     # and queries are timed
     timed = "parley_graphql_request_duration_seconds_count"
     assert (
@@ -211,6 +222,10 @@ async def test_metrics_follow_sockets_subscriptions_events_and_usage(
         )
 
     await eventually(back, "sockets and subscriptions closed")
+    # and the subscription, once ended, was counted as an operation
+    name = "parley_graphql_requests_total"
+    labels = {"operation_name": "anonymous", "operation_type": "subscription", "outcome": "ok"}
+    assert value(await scrape(http), name, **labels) == value(before, name, **labels) + 1
 
     # when a bot worker records a call twice with the same requestId
     for _ in range(2):

@@ -4,7 +4,8 @@ It decides the request id once (the client's `X-Request-Id` if well formed, else
 and keeps it current for the whole request or WebSocket, so every log line written while
 serving it carries it (api/core/logs.py), then writes the access line: for HTTP, one line
 when the response is done (method, path, status, duration, GraphQL operation name); for a
-WebSocket, one when it opens and one when it closes (with the close code).
+WebSocket, one when it opens and one when it closes (with the close code). It also counts
+every HTTP response by route and status (`parley_http_responses_total`).
 """
 
 import logging
@@ -15,6 +16,7 @@ from typing import Any, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.core import metrics
 from api.core.logs import RequestInfo, serving_request
 
 access_logger = logging.getLogger("parley.access")
@@ -22,6 +24,14 @@ access_logger = logging.getLogger("parley.access")
 # a client's X-Request-Id is kept only if it is this (it is echoed and logged)
 WELL_FORMED_REQUEST_ID: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SCOPE_KEY: Final = "parley.request"
+ROUTES: Final = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+
+
+def route_of(path: str) -> str:
+    """The route label of a path: Parley's routes are few; anything else is one value."""
+    if path in ROUTES:
+        return path
+    return "/static" if path.startswith("/static/") else "other"
 
 
 def request_id_from(header: str | None) -> str:
@@ -75,6 +85,7 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_noting_status)
         finally:
+            metrics.HTTP_RESPONSES.labels(route_of(scope["path"]), str(status)).inc()
             fields = {
                 "method": scope["method"],
                 "path": scope["path"],

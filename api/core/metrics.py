@@ -77,6 +77,12 @@ GRAPHQL_REQUEST_DURATION: Final = Histogram(
     ["operation_type"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+HTTP_RESPONSES: Final = Counter(
+    "parley_http_responses",
+    "HTTP responses by route and status, refusals before GraphQL included (413 body too "
+    "large, 400 bad body, 405 …); `route` is one of Parley's routes or `other`.",
+    ["route", "status"],
+)
 OPEN_WEBSOCKETS: Final = Gauge(
     "parley_open_websockets",
     "GraphQL WebSockets open now (accepted, not yet closed).",

@@ -26,7 +26,12 @@ class RequestMetrics(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
+        try:
+            yield
+        finally:  # also when it is cancelled: a subscription ends so when its client leaves
+            self._count(time.perf_counter() - started)
+
+    def _count(self, duration_s: float) -> None:
         context = self.execution_context
         operation_type = _operation_type(context)
         name = context.operation_name
@@ -39,7 +44,7 @@ class RequestMetrics(SchemaExtension):
             _outcome(context.result.errors if context.result else context.pre_execution_errors),
         ).inc()
         if operation_type != OperationType.SUBSCRIPTION.value:
-            GRAPHQL_REQUEST_DURATION.labels(operation_type).observe(time.perf_counter() - started)
+            GRAPHQL_REQUEST_DURATION.labels(operation_type).observe(duration_s)
 
 
 def _operation_type(context: ExecutionContext) -> str:
