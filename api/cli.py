@@ -114,7 +114,9 @@ def _run_uvicorn(settings: Settings) -> None:
             port=settings.port,
             workers=settings.workers,
             log_level=settings.log_level,
-            log_config=log_config(settings.log_level, settings.log_format),
+            log_config=log_config(
+                settings.log_level, settings.log_format, settings.log_max_value_chars
+            ),
             access_log=False,  # Parley writes its own access lines, with the request id
             ws_ping_interval=20,
             ws_ping_timeout=20,

@@ -104,22 +104,36 @@ _NOT_FIELDS = (*RESERVED_ATTRS, "color_message")
 LOG_FORMATS = ("json", "text")
 
 
-def json_formatter() -> JsonFormatter:
+class _CappedJsonFormatter(JsonFormatter):
+    """python-json-logger formats the traceback itself (not the record's cut `exc_text`),
+    so it cuts it too."""
+
+    def __init__(self, *args: Any, max_chars: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_chars = max_chars
+
+    def formatException(self, ei: Any) -> str:
+        return truncate(str(super().formatException(ei)), self.max_chars)
+
+
+def json_formatter(max_chars: int = 2000) -> JsonFormatter:
     """One JSON object a line: timestamp, level, logger, message, request_id, then any
-    `extra` fields (the access log's method, path, status …) and the traceback."""
-    return JsonFormatter(
+    `extra` fields (the access log's method, path, status …) and the traceback
+    (`exc_info`, cut to `max_chars`)."""
+    return _CappedJsonFormatter(
         "%(levelname)s %(name)s %(message)s %(request_id)s",
         rename_fields={"levelname": "level", "name": "logger"},
         reserved_attrs=_NOT_FIELDS,
         timestamp=True,
+        max_chars=max_chars,
     )
 
 
-def log_config(level: str, log_format: str) -> dict[str, Any]:
+def log_config(level: str, log_format: str, max_value_chars: int) -> dict[str, Any]:
     """logging's dictConfig for `parley serve` (uvicorn applies it in every worker): every
     logger (Parley's, uvicorn's, libraries') writes to stderr at `level`, in `log_format`."""
     formatter: dict[str, Any] = (
-        {"()": json_formatter}
+        {"()": json_formatter, "max_chars": max_value_chars}
         if log_format == "json"
         else {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
     )
