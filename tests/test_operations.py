@@ -67,10 +67,11 @@ async def test_healthz_and_readyz_answer_when_database_and_broadcast_do(
     http: httpx.AsyncClient,
 ) -> None:
     # when an operator probes a running app (memory:// broadcast)
-    health = await http.get("/healthz")
+    health = await http.get("/healthz", headers={"x-request-id": "probe-7"})
     ready = await http.get("/readyz")
     # then it is alive and ready, each dependency checked
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert health.headers.get_list("x-request-id") == ["probe-7"]  # as every response
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "broadcast": "ok"}}
 
@@ -142,6 +143,7 @@ async def test_metrics_count_operations_by_name_type_and_outcome(
     # and a body refused before GraphQL is counted among the HTTP responses
     too_large = await http.post("/graphql", content=b"{" + b" " * 2_000_000 + b"}")
     assert too_large.status_code == 413
+    assert len(too_large.headers.get_list("x-request-id")) == 1
     responses = await scrape(http)
     http_responses = "parley_http_responses_total"
     assert value(responses, http_responses, route="/graphql", status="413") == (

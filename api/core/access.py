@@ -1,11 +1,12 @@
 """The request id and the access log: an ASGI middleware around everything the app serves.
 
-It decides the request id once (the client's `X-Request-Id` if well formed, else a new one)
-and keeps it current for the whole request or WebSocket, so every log line written while
-serving it carries it (api/core/logs.py), then writes the access line: for HTTP, one line
-when the response is done (method, path, status, duration, GraphQL operation name); for a
-WebSocket, one when it opens and one when it closes (with the close code). It also counts
-every HTTP response by route and status (`parley_http_responses_total`).
+It decides the request id once (the client's `X-Request-Id` if well formed, else a new
+one; every HTTP response echoes it) and keeps it current for the whole request or
+WebSocket, so every log line written while serving it carries it (api/core/logs.py), then
+writes the access line: for HTTP, one line when the response is done (method, path,
+status, duration, GraphQL operation name); for a WebSocket, one when it opens and one when
+it closes (with the close code). It also counts every HTTP response by route and status
+(`parley_http_responses_total`).
 """
 
 import logging
@@ -14,6 +15,7 @@ import time
 import uuid
 from typing import Any, Final
 
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.core import metrics
@@ -80,6 +82,9 @@ class AccessLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = MutableHeaders(scope=message)
+                if "x-request-id" not in headers:  # every response names its log lines
+                    headers.append("x-request-id", info.request_id)
             await send(message)
 
         try:
