@@ -102,7 +102,10 @@ def _run_uvicorn(settings: Settings) -> None:
     several workers, a fresh directory for their shared metrics (api/core/metrics.py),
     removed afterwards; a PROMETHEUS_MULTIPROC_DIR set by the operator is used as it is."""
     metrics_dir: str | None = None
-    if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if chosen is not None and not os.path.isdir(chosen):
+        _fail(f"PROMETHEUS_MULTIPROC_DIR: {chosen} is not a directory")
+    if settings.workers > 1 and chosen is None:
         # set before uvicorn spawns the workers: each decides at import where metrics live
         metrics_dir = tempfile.mkdtemp(prefix="parley-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
