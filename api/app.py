@@ -1,9 +1,7 @@
-"""The ASGI application: /graphql (HTTP and WebSocket) and /healthz."""
+"""The ASGI application: /graphql (HTTP and WebSocket), /healthz, /readyz, /metrics."""
 
 import asyncio
 import logging
-import re
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,7 +13,7 @@ from starlette.datastructures import State
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -26,10 +24,12 @@ from strawberry.types.unset import UNSET, UnsetType
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api import db
-from api.core import auth, events
+from api.core import auth, events, metrics
+from api.core.access import AccessLog, request_id_from, request_of
 from api.core.auth import Keyring, Viewer
 from api.core.broadcast import create_broadcast
 from api.core.context import Context
+from api.core.health import MetricsEndpoint, healthz, readyz
 from api.core.http_input import (
     BodySizeLimit,
     decode_json,
@@ -50,16 +50,7 @@ from api.settings import Settings, load_settings
 from api.web import static_routes
 
 logger = logging.getLogger("parley")
-
-# a client's X-Request-Id is kept only if it is this (it is echoed and logged)
-WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-
-
-def request_id_from(header: str | None) -> str:
-    """The client's request id if well formed, otherwise a new one."""
-    if header is not None and WELL_FORMED_REQUEST_ID.fullmatch(header):
-        return header
-    return uuid.uuid4().hex
+__all__ = ["ParleyGraphQL", "app_from_environment", "create_app", "request_id_from", "serving"]
 
 
 class ParleyGraphQL(GraphQL[Context, None]):
@@ -87,7 +78,7 @@ class ParleyGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         token = auth.bearer_token(request.headers.get("authorization"))
         viewer: Viewer | None = await auth.authenticate(token)
-        request_id = request_id_from(request.headers.get("x-request-id"))
+        request_id = request_of(request.scope).request_id  # decided by AccessLog
         if isinstance(response, Response):
             response.headers["x-request-id"] = request_id
         context = Context(
@@ -163,16 +154,13 @@ def serving(state: State) -> Iterator[None]:
         yield
 
 
-async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
-
-
 def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) -> Starlette:
     """The app; `complete_on_stop_signals` (for uvicorn) completes every live operation on
     SIGTERM/SIGINT before uvicorn closes the sockets (api/core/shutdown.py)."""
     install_log_truncation(settings.log_max_value_chars)
     sockets = LiveSockets()
     graphql = ParleyGraphQL(settings, sockets)
+    metrics_endpoint = MetricsEndpoint(settings.metrics_token_value)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -185,6 +173,7 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
             app.state.broadcast = broadcast
             app.state.sockets = sockets
             app.state.login_throttle = LoginThrottle.from_settings(settings)
+            metrics.worker_started()
             with serving(app.state):  # the chores' tasks keep the app's keyring and sink
                 chores = [
                     asyncio.create_task(sockets.run_sweeps(settings.credential_check_interval_s)),
@@ -204,10 +193,13 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
                 if restore_signals is not None:
                     restore_signals()
                 await broadcast.disconnect()
+                metrics.mark_worker_stopped()
 
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint.respond, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *static_routes(),
@@ -233,10 +225,13 @@ async def prune_events_periodically(retention_days: int) -> None:
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
+    # outermost: the request id and access line cover every refusal below too
+    access_log = Middleware(AccessLog)
     body_limit = Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if not settings.allowed_origins:
-        return [body_limit]
+        return [access_log, body_limit]
     return [
+        access_log,
         Middleware(
             CORSMiddleware,
             allow_origins=settings.allowed_origins,

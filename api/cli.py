@@ -2,7 +2,10 @@
 
 import asyncio
 import json
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +19,7 @@ from tortoise import Tortoise
 from api import db
 from api.core import auth
 from api.core.errors import DomainError
+from api.core.logs import log_config
 from api.settings import Settings, SettingsError, check_servable, load_settings
 from models.enums import Role
 
@@ -79,7 +83,7 @@ def serve(
     port: int | None = typer.Option(None, help="Port (default PARLEY_PORT)."),
     workers: int | None = typer.Option(None, help="Worker processes (default PARLEY_WORKERS)."),
 ) -> None:
-    """Serve /graphql and /healthz with uvicorn."""
+    """Serve /graphql, /healthz, /readyz and /metrics with uvicorn."""
     settings = _settings(host=host, port=port, workers=workers)
     try:
         check_servable(settings)
@@ -90,19 +94,43 @@ def serve(
         return None
 
     run_with_db(check, settings=settings)  # refuse to start on a database that is behind
-    uvicorn.run(
-        "api.app:app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
-        ws_max_size=settings.max_body_bytes,  # a larger WebSocket message closes it (1009)
-        timeout_graceful_shutdown=5,
-        env_file=None,
-    )
+    _run_uvicorn(settings)
+
+
+def _run_uvicorn(settings: Settings) -> None:
+    """uvicorn with Parley's logging (JSON lines with request ids, api/core/logs.py) and, for
+    several workers, a fresh directory for their shared metrics (api/core/metrics.py),
+    removed afterwards; a PROMETHEUS_MULTIPROC_DIR set by the operator is used as it is."""
+    metrics_dir: str | None = None
+    chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if chosen is not None and not os.path.isdir(chosen):
+        _fail(f"PROMETHEUS_MULTIPROC_DIR: {chosen} is not a directory")
+    if settings.workers > 1 and chosen is None:
+        # set before uvicorn spawns the workers: each decides at import where metrics live
+        metrics_dir = tempfile.mkdtemp(prefix="parley-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run(
+            "api.app:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            log_config=log_config(
+                settings.log_level, settings.log_format, settings.log_max_value_chars
+            ),
+            access_log=False,  # Parley writes its own access lines, with the request id
+            ws_ping_interval=20,
+            ws_ping_timeout=20,
+            ws_max_size=settings.max_body_bytes,  # a larger WebSocket message closes it (1009)
+            timeout_graceful_shutdown=5,
+            env_file=None,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 @cli.command()

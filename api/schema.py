@@ -16,6 +16,7 @@ from api.core.error_policy import ErrorPolicy
 from api.core.error_types import EXCEPTION_HANDLERS
 from api.core.input_bounds import bound_inputs
 from api.core.limits import QueryLimits
+from api.core.operation_metrics import RequestMetrics
 from api.core.scalars import SCALAR_MAP
 from api.inbox.mutations import InboxMutations
 from api.inbox.queries import InboxQueries
@@ -109,8 +110,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # validation caches live at module level, shared across requests. QueryLimits:
         # depth, aliases, fragment spreads, expanded size (linear in the document: strawberry's
         # depth and alias limiters re-walk a fragment at each spread), then the standard
-        # rules, then the cost.
+        # rules, then the cost. RequestMetrics counts operations (api/core/metrics.py).
         extensions=[
+            RequestMetrics,  # first: it ends last, when every error has its code
             ErrorPolicy,
             lambda: ParserCache(maxsize=1000),
             lambda: QueryLimits(settings),

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     log_level: str = "info"
+    log_format: str = "json"
+    # when set, GET /metrics needs `Authorization: Bearer <this>`
+    metrics_token: SecretStr | None = None
     max_page_size: int = Field(default=100, ge=1, le=1000)
     session_ttl_hours: int = Field(default=24 * 7, ge=1)
     max_query_depth: int = Field(default=10, ge=1)
@@ -87,12 +90,32 @@ class Settings(BaseSettings):
             raise ValueError("use one of critical, error, warning, info, debug")
         return value.lower()
 
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value.lower() not in ("json", "text"):
+            raise ValueError("use json or text")
+        return value.lower()
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None  # empty: no token
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (or unset: no token)")
+        return value
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @property
+    def metrics_token_value(self) -> str | None:
+        return self.metrics_token.get_secret_value() if self.metrics_token else None
 
     @cached_property
     def is_sqlite(self) -> bool:

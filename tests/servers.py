@@ -34,10 +34,14 @@ async def parley_server(
 
 @asynccontextmanager
 async def parley_process(
-    database_url: str, broadcast_url: str, env: dict[str, str] | None = None
+    database_url: str,
+    broadcast_url: str,
+    env: dict[str, str] | None = None,
+    *,
+    stderr_path: Path | None = None,
 ) -> AsyncIterator[RunningServer]:
-    """Start `python -m api serve` on a free port (with more `env`ironment variables);
-    yield it (to signal it); stop it."""
+    """Start `python -m api serve` on a free port (with more `env`ironment variables; its
+    stderr, the log, written to `stderr_path` if given); yield it (to signal it); stop it."""
     port = free_port()
     env = {
         **os.environ,
@@ -48,12 +52,13 @@ async def parley_process(
         "PARLEY_LOG_LEVEL": "warning",
         **(env or {}),
     }
+    log = stderr_path.open("wb") if stderr_path else None
     process = subprocess.Popen(  # noqa: ASYNC220 (a long-lived server, not awaited)
         [sys.executable, "-m", "api", "serve"],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log or subprocess.PIPE,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -68,13 +73,15 @@ async def parley_process(
             process.wait()
         if process.stderr:
             process.stderr.close()
+        if log:
+            log.close()
 
 
 async def _wait_healthy(base_url: str, process: subprocess.Popen[bytes]) -> None:
     async with httpx.AsyncClient() as client, asyncio.timeout(30):
         while True:
             if process.poll() is not None:
-                stderr = process.stderr.read().decode() if process.stderr else ""
+                stderr = process.stderr.read().decode() if process.stderr else "(see its log)"
                 raise RuntimeError(f"parley serve exited early: {stderr}")
             try:
                 if (await client.get(f"{base_url}/healthz")).status_code == 200:

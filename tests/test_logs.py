@@ -1,12 +1,15 @@
 """Logs stay small whatever a client sends: every record's message and traceback are cut
 to PARLEY_LOG_MAX_VALUE_CHARS, and the cause stays readable."""
 
+import json
 import logging
+import sys
 import uuid
 
 import pytest
 
 from api.core.ids import encode_id
+from api.core.logs import json_formatter
 from api.inbox import messages as inbox_messages
 from api.settings import Settings
 from models.enums import Role
@@ -64,3 +67,20 @@ async def test_any_logger_is_cut_also_with_arguments(
     full_length = len("query ") + 50_000 + len(" took 3 ms")
     cut = full_length - settings.log_max_value_chars
     assert message.endswith(f"… [{cut} more characters cut]")
+
+
+def test_a_json_log_line_cuts_the_traceback_too() -> None:
+    # given the JSON formatter of `parley serve`, cutting at 500 characters
+    formatter = json_formatter(max_chars=500)
+    # when an error quoting a huge value is logged with its traceback
+    try:
+        raise ValueError("x" * 50_000)
+    except ValueError:
+        record = logging.getLogger("parley.test").makeRecord(
+            "parley.test", logging.ERROR, __file__, 1, "failed", None, sys.exc_info()
+        )
+    line = json.loads(formatter.format(record))
+    # then the line is one JSON object whose traceback is cut, naming the cause
+    assert line["message"] == "failed" and line["level"] == "ERROR"
+    assert line["exc_info"].startswith("Traceback")
+    assert "characters cut]" in line["exc_info"] and len(line["exc_info"]) < 600

@@ -1,6 +1,7 @@
 """`parley serve` refuses, before it starts, a configuration that would serve wrongly."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,18 @@ def test_a_broadcast_that_reaches_every_worker_gets_past_the_check(
     process = serve(tmp_path, **env)
     assert process.returncode != 0
     assert "`parley migrate`" in process.stderr and "PARLEY_BROADCAST_URL" not in process.stderr
+
+
+def test_a_metrics_directory_that_does_not_exist_is_refused(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    # given a migrated database and a PROMETHEUS_MULTIPROC_DIR that is not there
+    shutil.copy(sqlite_template, tmp_path / "parley.sqlite3")
+    missing = tmp_path / "no-such-directory"
+    # when the operator serves
+    result = serve(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(missing))
+    # then serve refuses with one line naming the variable, before any worker starts
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip() == f"parley: PROMETHEUS_MULTIPROC_DIR: {missing} is not a directory"
+    )

@@ -36,6 +36,7 @@ from broadcaster import Broadcast, BroadcastBackend, Event
 from broadcaster._backends.memory import MemoryBackend
 from broadcaster._base import Unsubscribed
 
+from api.core import metrics
 from api.core.redis_backend import (
     BackendReconnected,
     ReconnectBackoff,
@@ -236,6 +237,12 @@ class ParleyBroadcast(Broadcast):
                 queue.close()
         await self._backend.disconnect()
 
+    async def ping(self) -> None:
+        """Raise unless the broker answers (readiness); memory:// always does."""
+        ping = getattr(self._backend, "ping", None)
+        if ping is not None:
+            await ping()
+
     def subscriber_count(self) -> int:
         """Live subscriber queues across all channels (for tests and metrics)."""
         return sum(len(queues) for queues in self._channels.values())
@@ -250,7 +257,10 @@ class ParleyBroadcast(Broadcast):
             async with asyncio.timeout(self._publish_timeout):
                 await self._backend.publish(channel, message)
         except Exception as exc:
+            metrics.EVENTS_PUBLISHED.labels("failed").inc()
             logger.warning("publish to %r failed, wake-up dropped: %s", channel, describe(exc))
+        else:
+            metrics.EVENTS_PUBLISHED.labels("ok").inc()
 
     @asynccontextmanager
     async def subscribe(  # type: ignore[override]  # Yields Event | Resync, not Event.

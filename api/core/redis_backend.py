@@ -206,6 +206,12 @@ class ResilientRedisBackend(BroadcastBackend):
             raise RuntimeError("ResilientRedisBackend.publish() called before connect()")
         await self._publisher.publish(channel, message)
 
+    async def ping(self) -> None:
+        """PING through the publishing connection (readiness); raises if Redis is away."""
+        if self._publisher is None:
+            raise RuntimeError("ResilientRedisBackend.ping() called before connect()")
+        await self._publisher.ping()
+
     async def next_published(self) -> Event:
         """The next message, or `RECONNECTED` once a lost connection is fully restored."""
         while True:

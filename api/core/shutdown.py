@@ -23,6 +23,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from api.core import metrics
+
 logger = logging.getLogger("parley.shutdown")
 
 CLOSE_GOING_AWAY = 1001
@@ -82,7 +84,8 @@ async def _run_registered(handler: _LiveHandler, handle: Callable[[], Any]) -> N
         return
     live.add(handler)
     try:
-        await handle()
+        with metrics.OPEN_WEBSOCKETS.track_inprogress():
+            await handle()
     finally:
         live.discard(handler)
 

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from broadcaster import Event as BroadcastEvent
 
-from api.core import events
+from api.core import events, metrics
 from api.core.broadcast import ParleyBroadcast, Resync
 from api.core.pagination import CursorFormat
 
@@ -128,15 +128,18 @@ async def follow(
     """Items of `stream` after the position `start()` gives (called once subscribed), in
     the caller's workspace; the context's loaders are reset before each item."""
     channel = events.workspace_channel(context.workspace_id)
-    async with context.live_broadcast.subscribe(channel) as subscriber:
-        follower = Follower(stream, await start())
-        async for item in follower.catch_up():
-            context.reset_loaders()
-            yield item
-        async for event in subscriber:
-            async for item in follower.on_wakeup(event):
+    with metrics.ACTIVE_SUBSCRIPTIONS.track_inprogress():
+        async with context.live_broadcast.subscribe(channel) as subscriber:
+            follower = Follower(stream, await start())
+            async for item in follower.catch_up():
                 context.reset_loaders()
+                metrics.EVENTS_DELIVERED.inc()
                 yield item
+            async for event in subscriber:
+                async for item in follower.on_wakeup(event):
+                    context.reset_loaders()
+                    metrics.EVENTS_DELIVERED.inc()
+                    yield item
 
 
 async def follow_after(

@@ -17,7 +17,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 import models
-from api.core import events
+from api.core import events, metrics
 from api.core.auth import Viewer
 from api.core.errors import BadInput, Conflict, NotFound
 from api.inbox.event_payloads import conversation_payload, message_payload
@@ -92,6 +92,8 @@ async def send_message(
             event = await _record_message_created(db, workspace_id, message, conversation)
     except IntegrityError as error:
         return await _message_of_concurrent_send(workspace_id, metered, error)
+    if new.metered is not None:
+        metrics.USAGE_EVENTS_RECORDED.inc()
     await events.publish(*wakeups, event)
     return message
 

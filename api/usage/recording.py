@@ -20,7 +20,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import models
-from api.core import events
+from api.core import events, metrics
 from api.core.errors import BadInput, Conflict, DomainError, NotFound, Unexpected
 from api.core.pagination import Page, PageArgs, SortKey, keyset_page
 from api.usage import budgets
@@ -276,6 +276,7 @@ async def record_usage(
         if earlier is None:
             raise
         return Recorded(event=earlier, created=False)
+    metrics.USAGE_EVENTS_RECORDED.inc()
     await events.publish(*recorded.wakeups)
     return recorded
 
