@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
@@ -26,6 +25,7 @@ from api.settings import Settings, load_settings
 from api.tenancy import service as tenancy
 from models.enums import Role
 from tests.graphql import GraphQLClient
+from tests.lifespan import lifespan
 from tests.servers import parley_server
 from tests.services import require_postgres
 
@@ -114,7 +114,7 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Starlette]:
     application = create_app(settings)
-    async with LifespanManager(application):
+    async with lifespan(application):
         # the test seeds through services as the app's requests would: same keyring and sink
         with serving(application.state):
             yield application

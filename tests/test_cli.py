@@ -15,7 +15,6 @@ from uuid import UUID
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 import models
@@ -25,6 +24,7 @@ from api.schema import schema
 from api.settings import load_settings
 from api.tenancy import service as tenancy
 from tests.graphql import GraphQLClient, error_codes
+from tests.lifespan import lifespan
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET_KEY = "cli-test-secret-key-0123456789"
@@ -81,7 +81,7 @@ async def running_app(database_url: str) -> AsyncIterator[GraphQLClient]:
         database_url=database_url, broadcast_url="memory://", secret_key=SECRET_KEY
     )
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
+    async with lifespan(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as http:
             with serving(app.state):  # the test calls services in-process, as the app would

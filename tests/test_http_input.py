@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from httpx_ws import WebSocketDisconnect
 from starlette.applications import Starlette
 
@@ -17,6 +16,7 @@ from api.app import create_app
 from api.settings import Settings
 from models.enums import Role
 from tests.conftest import Tenant
+from tests.lifespan import lifespan
 from tests.servers import parley_server
 from tests.ws import TRANSPORT_WS, WAIT, asgi_socket
 
@@ -122,7 +122,7 @@ async def test_other_http_refusals_have_a_graphql_error_body(http: httpx.AsyncCl
 async def small_body_app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The app with a 1 KiB body cap."""
     application = create_app(settings.model_copy(update={"max_body_bytes": 1024}))
-    async with LifespanManager(application):
+    async with lifespan(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as c:
             yield c

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from tortoise import Tortoise
 from websockets.exceptions import ConnectionClosed
 
@@ -22,6 +21,7 @@ from models.enums import Channel, MessageRole, Role
 from tests.conftest import Tenant, make_tenant
 from tests.core.redis_server import RedisServer, free_port, require_redis_server
 from tests.inbox import seed
+from tests.lifespan import lifespan
 from tests.servers import parley_process, parley_server
 from tests.services import require_redis
 from tests.ws import (
@@ -106,7 +106,7 @@ async def test_every_message_survives_a_redis_restart_exactly_once(
     )
     app = create_app(settings)
     try:
-        async with LifespanManager(app):
+        async with lifespan(app):
             with serving(app.state):
                 tenant = await make_tenant("Acme")
                 conversation = await seed.conversation(tenant)
@@ -148,7 +148,7 @@ async def test_shutting_down_completes_open_subscriptions(database_url: str) -> 
     # given a live subscription
     settings = load_settings(database_url=database_url, secret_key="test-secret-key-0123456789")
     app = create_app(settings)
-    manager = LifespanManager(app)
+    manager = lifespan(app)
     await manager.__aenter__()
     with serving(app.state):
         tenant = await make_tenant("Acme")

@@ -11,7 +11,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aerich.utils import decompress_dict, get_models_describe
-from asgi_lifespan import LifespanManager
 from tortoise import Tortoise
 
 from api import db
@@ -19,6 +18,7 @@ from api.app import create_app
 from api.db import create_postgres_database, drop_postgres_database
 from api.settings import load_settings, tortoise_config
 from tests.conftest import RUN_ID
+from tests.lifespan import lifespan
 from tests.services import require_postgres
 
 
@@ -130,7 +130,7 @@ async def test_server_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
     settings = load_settings(database_url=f"sqlite://{tmp_path}/empty.sqlite3")
     # when the app starts, then it refuses, naming the command that fixes it
     with pytest.raises(db.DatabaseBehind, match="parley migrate"):
-        async with LifespanManager(create_app(settings)):
+        async with lifespan(create_app(settings)):
             pass
 
 

@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -20,6 +19,7 @@ from models.enums import Role
 from tests.conftest import Tenant
 from tests.graphql import GraphQLClient
 from tests.inbox import seed
+from tests.lifespan import lifespan
 from tests.services import POSTGRES_URL
 from tests.usage.helpers import RECORD, haiku_call
 from tests.ws import asgi_socket, message_cursor
@@ -91,7 +91,7 @@ async def test_readyz_is_503_naming_the_database_when_it_refuses_connections(
     name = postgres_url.rsplit("/", 1)[1]
     admin = await asyncpg.connect(POSTGRES_URL)
     try:
-        async with LifespanManager(app), app_client(app) as http:
+        async with lifespan(app), app_client(app) as http:
             assert (await http.get("/readyz")).status_code == 200
             # when the database stops taking connections and drops the app's
             await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
@@ -241,7 +241,7 @@ async def test_metrics_may_require_a_bearer_token(settings: Settings) -> None:
     # given an app with PARLEY_METRICS_TOKEN set
     token = "metrics-token-0123456789"
     app = create_app(settings.model_copy(update={"metrics_token": SecretStr(token)}))
-    async with LifespanManager(app), app_client(app) as http:
+    async with lifespan(app), app_client(app) as http:
         # when /metrics is asked without it, with another, and with it
         without = await http.get("/metrics")
         wrong = await http.get("/metrics", headers={"authorization": "Bearer nope"})

@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from asgi_lifespan import LifespanManager
 from httpx_ws import WebSocketDisconnect
 from starlette.applications import Starlette
 
@@ -11,6 +10,7 @@ from api.app import create_app, serving
 from api.settings import load_settings
 from models.enums import Role
 from tests.conftest import make_tenant
+from tests.lifespan import lifespan
 from tests.ws import asgi_socket
 
 
@@ -20,7 +20,7 @@ async def running_app(database_url: str, **settings: object) -> AsyncIterator[St
             database_url=database_url, secret_key="test-secret-key-0123456789", **settings
         )
     )
-    async with LifespanManager(app):
+    async with lifespan(app):
         with serving(app.state):  # tenants are made in-process, as the app would
             yield app
 

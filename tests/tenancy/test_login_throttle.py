@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from tortoise import Tortoise
 
 import models
@@ -19,6 +18,7 @@ from models.enums import Role
 from tests.conftest import PASSWORD, Tenant, password_hash
 from tests.core.redis_server import RedisServer, free_port, require_redis_server
 from tests.graphql import GraphQLClient
+from tests.lifespan import lifespan
 from tests.servers import parley_server
 
 LOGIN = """
@@ -148,7 +148,7 @@ async def test_an_unknown_email_is_limited_like_a_known_one(
 async def strict_app(settings: Settings) -> AsyncIterator[Any]:
     """The app allowing three sign-in attempts per client address."""
     app = create_app(settings.model_copy(update={"login_attempts_per_address": 3}))
-    async with LifespanManager(app):
+    async with lifespan(app):
         yield app
 
 
@@ -235,7 +235,7 @@ async def test_while_redis_is_down_sign_in_works_and_guessing_stays_limited(
 ) -> None:
     # given the app counting in its own Redis, and a user
     app = create_app(settings.model_copy(update={"broadcast_url": redis_server.url}))
-    async with LifespanManager(app):
+    async with lifespan(app):
         user = await models.User.create(
             email="ann@acme.test", name="Ann", password_hash=password_hash()
         )
