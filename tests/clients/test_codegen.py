@@ -63,7 +63,7 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_node()
     root = tmp_path_factory.mktemp("codegen")
     copy_inputs(root)
-    result = run([str(REPO / "scripts" / "codegen"), str(root)], cwd=REPO)
+    result = run([str(REPO / "scripts" / "codegen"), "--root", str(root)], cwd=REPO)
     assert result.returncode == 0, f"scripts/codegen failed:\n{result.stdout}\n{result.stderr}"
     return root
 
