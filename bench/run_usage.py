@@ -76,7 +76,7 @@ TOTALS = (
     "cacheHitRate avgLatencyMs"
 )
 SUMMARY = (
-    "query Summary($r: DateRangeInput!, $top: Int) {{ usageSummary(range: $r, "
+    "query Summary($r: DateRangeInput!, $top: Int) {{ usageSummary(period: $r, "
     "groupBy: [{group}], top: $top) {{ total {{ requests costUsd cacheHitRate }} "
     "rows {{ {keys} totals {{ " + TOTALS + " }} }} }} }}"
 )
@@ -717,7 +717,7 @@ async def time_graphql(
     server_pid: int,
 ) -> tuple[list[float], dict[str, Any], list[str], float]:
     query = SUMMARY.format(group=spec.group, keys=spec.keys)
-    variables = {"r": {"from": start.isoformat(), "to": end.isoformat()}, "top": spec.top}
+    variables = {"r": {"start": start.isoformat(), "end": end.isoformat()}, "top": spec.top}
     headers = {"Authorization": f"Bearer {api_key}"}
     latencies: list[float] = []
     problems: list[str] = []

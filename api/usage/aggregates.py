@@ -213,12 +213,12 @@ class DateRange:
     end: datetime
 
 
-def check_range(start: datetime, end: datetime, *, field: str = "range") -> DateRange:
-    start, end = utc_time(start, field=f"{field}.from"), utc_time(end, field=f"{field}.to")
+def check_range(start: datetime, end: datetime, *, field: str = "period") -> DateRange:
+    start, end = utc_time(start, field=f"{field}.start"), utc_time(end, field=f"{field}.end")
     if start >= end:
-        raise BadInput(f"{field}.from must be before {field}.to.", field=f"{field}.to")
+        raise BadInput(f"{field}.start must be before {field}.end.", field=f"{field}.end")
     if end - start > timedelta(days=MAX_SPAN_DAYS):
-        raise BadInput(f"A range spans at most {MAX_SPAN_DAYS} days.", field=f"{field}.to")
+        raise BadInput(f"A period spans at most {MAX_SPAN_DAYS} days.", field=f"{field}.end")
     return DateRange(start, end)
 
 

@@ -32,10 +32,11 @@ strawberry.enum(
 UsageDimension: TypeAlias = analytics.Dimension
 
 
-@strawberry.input(description="A time range: from inclusive, to exclusive, with time zones.")
+@strawberry.input(description="A period of time: start inclusive, end exclusive, with time zones.")
 class DateRangeInput:
-    from_: datetime = strawberry.field(name="from", description="Start (inclusive).")
-    to: datetime = strawberry.field(description="End (exclusive); at most 400 days after from.")
+    # start/end, not from/to: generated Python clients would have to rename `from`, a keyword
+    start: datetime = strawberry.field(description="Start (inclusive).")
+    end: datetime = strawberry.field(description="End (exclusive); at most 400 days after start.")
 
 
 @strawberry.type(

@@ -90,22 +90,22 @@ class UsageQueries:
 
     @strawberry.field(
         permission_classes=[CanRead],
-        description="AI usage of a range grouped by time and/or dimensions, and its total. "
+        description="AI usage of a period grouped by time and/or dimensions, and its total. "
         "Time, model, provider, operation and AI type come from daily rollups; user, "
         "conversation, contact and AI state from the calls. `top`: only the N costliest "
-        "groups (ties: more requests), at most 1000. Ranges span at most 400 days.",
+        "groups (ties: more requests), at most 1000. Periods span at most 400 days.",
     )
     async def usage_summary(
         self,
         info: Info,
-        range: DateRangeInput,
+        period: DateRangeInput,
         group_by: list[UsageDimension] | None = None,
         top: int | None = None,
     ) -> UsageSummary:
         summary = await analytics.usage_summary(
             workspace_id=info.context.workspace_id,
-            start=range.from_,
-            end=range.to,
+            start=period.start,
+            end=period.end,
             group_by=group_by or [],
             top=top,
         )
@@ -113,22 +113,25 @@ class UsageQueries:
 
     @strawberry.field(
         permission_classes=[CanRead],
-        description="Per model over a range (costliest first): usage, conversations, "
+        description="Per model over a period (costliest first): usage, conversations, "
         "messages, response time, conversions and cost per conversion — the A/B view.",
     )
-    async def model_comparison(self, info: Info, range: DateRangeInput) -> list[ModelComparisonRow]:
+    async def model_comparison(
+        self, info: Info, period: DateRangeInput
+    ) -> list[ModelComparisonRow]:
         rows = await analytics.model_comparison(
-            workspace_id=info.context.workspace_id, start=range.from_, end=range.to
+            workspace_id=info.context.workspace_id, start=period.start, end=period.end
         )
         return [ModelComparisonRow.from_stats(row) for row in rows]
 
     @strawberry.field(
         permission_classes=[CanRead],
-        description="AI cost per conversation, per qualified lead and per conversion over a range.",
+        description="AI cost per conversation, per qualified lead and per conversion "
+        "over a period.",
     )
-    async def cost_to_serve(self, info: Info, range: DateRangeInput) -> CostToServe:
+    async def cost_to_serve(self, info: Info, period: DateRangeInput) -> CostToServe:
         result = await analytics.cost_to_serve(
-            workspace_id=info.context.workspace_id, start=range.from_, end=range.to
+            workspace_id=info.context.workspace_id, start=period.start, end=period.end
         )
         return CostToServe.from_result(result)
 

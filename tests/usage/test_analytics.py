@@ -24,8 +24,8 @@ TOTALS = """requests unpricedRequests inputTokens outputTokens cacheReadTokens
   cacheWriteTokens totalTokens costUsd cacheHitRate avgLatencyMs cursor periodStart
   budgetUsedPercent"""
 SUMMARY = (
-    """query($range: DateRangeInput!, $groupBy: [UsageDimension!], $top: Int) {
-  usageSummary(range: $range, groupBy: $groupBy, top: $top) {
+    """query($period: DateRangeInput!, $groupBy: [UsageDimension!], $top: Int) {
+  usageSummary(period: $period, groupBy: $groupBy, top: $top) {
     rows { day week month model provider operation aiType aiState userId conversationId
            contactId totals { """
     + TOTALS
@@ -36,14 +36,14 @@ SUMMARY = (
   }
 }"""
 )
-MODEL_COMPARISON = """query($range: DateRangeInput!) {
-  modelComparison(range: $range) {
+MODEL_COMPARISON = """query($period: DateRangeInput!) {
+  modelComparison(period: $period) {
     model provider conversations messages avgResponseTimeMs conversions costPerConversion
     totals { requests costUsd inputTokens outputTokens }
   }
 }"""
-COST_TO_SERVE = """query($range: DateRangeInput!) {
-  costToServe(range: $range) {
+COST_TO_SERVE = """query($period: DateRangeInput!) {
+  costToServe(period: $period) {
     conversations qualifiedLeads conversions costPerConversation costPerQualifiedLead
     costPerConversion total { requests costUsd }
   }
@@ -209,7 +209,7 @@ FIELD_OF = {
 
 
 def a_range(start: datetime, end: datetime) -> dict[str, str]:
-    return {"from": start.isoformat(), "to": end.isoformat()}
+    return {"start": start.isoformat(), "end": end.isoformat()}
 
 
 async def summary(
@@ -221,7 +221,7 @@ async def summary(
 ) -> tuple[list[tuple[tuple[Any, ...], dict[str, Any]]], dict[str, Any]]:
     data = await client.data(
         SUMMARY,
-        {"range": a_range(start, end), "groupBy": [d.value for d in dimensions], "top": top},
+        {"period": a_range(start, end), "groupBy": [d.value for d in dimensions], "top": top},
     )
     result = data["usageSummary"]
     rows = []
@@ -389,12 +389,15 @@ async def test_bad_ranges_are_refused_naming_the_field(
 ) -> None:
     viewer = client.as_(tenant.keys[Role.VIEWER])
     cases: list[tuple[dict[str, Any], str]] = [
-        ({"range": a_range(START, START)}, "range.to"),
-        ({"range": a_range(START + timedelta(days=1), START)}, "range.to"),
-        ({"range": a_range(START, START + timedelta(days=401))}, "range.to"),
-        ({"range": {"from": "2026-05-01T00:00:00", "to": "2026-06-01T00:00:00Z"}}, "range.from"),
-        ({"range": a_range(START, START + timedelta(days=1)), "top": 0}, "top"),
-        ({"range": a_range(START, START + timedelta(days=1)), "top": 1001}, "top"),
+        ({"period": a_range(START, START)}, "period.end"),
+        ({"period": a_range(START + timedelta(days=1), START)}, "period.end"),
+        ({"period": a_range(START, START + timedelta(days=401))}, "period.end"),
+        (
+            {"period": {"start": "2026-05-01T00:00:00", "end": "2026-06-01T00:00:00Z"}},
+            "period.start",
+        ),
+        ({"period": a_range(START, START + timedelta(days=1)), "top": 0}, "top"),
+        ({"period": a_range(START, START + timedelta(days=1)), "top": 1001}, "top"),
     ]
     for variables, field in cases:
         # when a summary is asked for a bad range (or top)
@@ -403,13 +406,13 @@ async def test_bad_ranges_are_refused_naming_the_field(
         assert error_codes(body) == ["BAD_USER_INPUT"], variables
         assert body["errors"][0]["extensions"]["field"] == field, variables
     for query in (MODEL_COMPARISON, COST_TO_SERVE):
-        body = await viewer.execute(query, {"range": a_range(START, START)})
+        body = await viewer.execute(query, {"period": a_range(START, START)})
         assert error_codes(body) == ["BAD_USER_INPUT"]
 
 
 async def test_analytics_need_credentials(client: GraphQLClient) -> None:
     for query in (SUMMARY, MODEL_COMPARISON, COST_TO_SERVE):
-        body = await client.execute(query, {"range": a_range(START, START + timedelta(days=1))})
+        body = await client.execute(query, {"period": a_range(START, START + timedelta(days=1))})
         assert error_codes(body) == ["UNAUTHENTICATED"]
 
 
@@ -482,7 +485,7 @@ async def test_model_comparison_counts_conversations_messages_and_conversions(
     viewer = client.as_(tenant.keys[Role.VIEWER])
     # when models are compared over May
     data = await viewer.data(
-        MODEL_COMPARISON, {"range": a_range(START, START + timedelta(days=30))}
+        MODEL_COMPARISON, {"period": a_range(START, START + timedelta(days=30))}
     )
     rows = {row["model"]: row for row in data["modelComparison"]}
     # then Haiku: Ana's and Citra's conversations, 3 messages (response times 1000, 2000
@@ -514,7 +517,7 @@ async def test_cost_to_serve_divides_the_cost_by_conversations_leads_and_convers
     world = await funnel(tenant)
     viewer = client.as_(tenant.keys[Role.VIEWER])
     # when the cost to serve of May is asked for
-    data = await viewer.data(COST_TO_SERVE, {"range": a_range(START, START + timedelta(days=30))})
+    data = await viewer.data(COST_TO_SERVE, {"period": a_range(START, START + timedelta(days=30))})
     result = data["costToServe"]
     # then 3 conversations, 3 qualified leads (Ana, Budi, Citra), 2 conversions (Ana, Citra)
     total = sum(world.costs.values(), Decimal(0))
@@ -529,7 +532,7 @@ async def test_cost_to_serve_divides_the_cost_by_conversations_leads_and_convers
     # when the range holds no usage, then the ratios are null
     empty = await viewer.data(
         COST_TO_SERVE,
-        {"range": a_range(datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 2, tzinfo=UTC))},
+        {"period": a_range(datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 2, tzinfo=UTC))},
     )
     assert empty["costToServe"] == {
         "conversations": 0,
@@ -548,7 +551,7 @@ async def test_analytics_see_only_their_own_workspace(
     # given usage in another workspace only
     await funnel(other_tenant)
     viewer = client.as_(tenant.keys[Role.VIEWER])
-    month = {"range": a_range(START, START + timedelta(days=30))}
+    month = {"period": a_range(START, START + timedelta(days=30))}
     # then this workspace's analytics are empty
     rows, total = await summary(viewer, START, START + timedelta(days=30), [Dimension.CONTACT])
     assert (rows, total["requests"]) == ([], 0)

@@ -45,8 +45,8 @@ query Totals($id: ID!) {
 """
 
 SUMMARY = """
-query Summary($range: DateRangeInput!, $groupBy: [UsageDimension!]) {
-  usageSummary(range: $range, groupBy: $groupBy) {
+query Summary($period: DateRangeInput!, $groupBy: [UsageDimension!]) {
+  usageSummary(period: $period, groupBy: $groupBy) {
     rows { model day conversationId totals { costUsd totalTokens reasoningTokens } }
     total { requests costUsd totalTokens outputTokens reasoningTokens }
   }
@@ -82,7 +82,7 @@ DEAR_PRICES = {"inputPerMtok": "10000", "outputPerMtok": "10000"}
 def month_range() -> dict[str, str]:
     start = budgets.period_start_of(datetime.now(UTC))
     end = budgets.period_end_of(start)
-    return {"from": f"{start.isoformat()}T00:00:00Z", "to": f"{end.isoformat()}T00:00:00Z"}
+    return {"start": f"{start.isoformat()}T00:00:00Z", "end": f"{end.isoformat()}T00:00:00Z"}
 
 
 async def add_model(client: GraphQLClient, tenant: Tenant, key: str, **prices: Any) -> None:
@@ -183,7 +183,7 @@ async def test_token_sums_past_the_32_bit_range_are_served_as_long(
 
     # when pages select the sums
     node = (await agent.data(TOTALS, {"id": conversation_id}))["node"]
-    summary = (await agent.data(SUMMARY, {"range": month_range(), "groupBy": ["CONVERSATION"]}))[
+    summary = (await agent.data(SUMMARY, {"period": month_range(), "groupBy": ["CONVERSATION"]}))[
         "usageSummary"
     ]
 
@@ -258,7 +258,7 @@ async def test_money_sums_stay_exact_past_the_range_of_a_64_bit_integer(
     spent = money((await agent.data(BUDGET))["aiBudget"]["spentUsd"])
     assert spent == expected
     for group_by in ([], ["DAY"], ["MODEL"], ["CONVERSATION"], ["MODEL", "CONVERSATION"]):
-        summary = (await agent.data(SUMMARY, {"range": month_range(), "groupBy": group_by}))[
+        summary = (await agent.data(SUMMARY, {"period": month_range(), "groupBy": group_by}))[
             "usageSummary"
         ]
         assert money(summary["total"]["costUsd"]) == expected, group_by
@@ -448,7 +448,7 @@ async def test_reasoning_tokens_are_a_fifth_kind_in_both_conventions(
         gemini["usage"]["outputTokensIncludeReasoning"],
     ) == (True, False)
     # and they are summed apart
-    total = (await agent.data(SUMMARY, {"range": month_range(), "groupBy": []}))["usageSummary"][
+    total = (await agent.data(SUMMARY, {"period": month_range(), "groupBy": []}))["usageSummary"][
         "total"
     ]
     assert (total["outputTokens"], total["reasoningTokens"], total["totalTokens"]) == (
