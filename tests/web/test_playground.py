@@ -3,13 +3,11 @@ Content-Security-Policy, running queries over HTTP and subscriptions over WebSoc
 offline Chromium."""
 
 import json
-from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import httpx
-import pytest
 from playwright.async_api import ConsoleMessage, Error, Page
 
 from api.web.graphiql import content_security_policy
@@ -108,18 +106,17 @@ class PageProblems:
         self.messages.append(f"page error: {error}")
 
 
-@pytest.fixture
-async def playground(
-    offline_browser: OfflineBrowser, live_server: LiveServer
-) -> AsyncIterator[tuple[Page, PageProblems]]:
-    """The playground loaded in the offline browser, its schema fetched."""
-    page = await offline_browser.context.new_page()
+async def open_playground(
+    browser: OfflineBrowser, url: str, **editors: str
+) -> tuple[Page, PageProblems]:
+    """The playground in the offline browser, its `editors` (query, variables, headers)
+    filled from the URL's fragment; the page's problems are recorded from the start."""
+    page = await browser.context.new_page()
     problems = PageProblems(page)
-    await page.goto(live_server.graphql_url)
+    await page.goto(f"{url}#{urlencode(editors)}" if editors else url)
     # GraphiQL has rendered its editors (React replaced the "Loading" text)
     await page.wait_for_selector(QUERY_EDITOR, timeout=DEADLINE_MS)
-    yield page, problems
-    await page.close()
+    return page, problems
 
 
 async def editor_text(page: Page, editor: str) -> str:
@@ -193,11 +190,9 @@ async def seeded_conversation(tenant: Tenant) -> str:
 
 @sqlite_only
 async def test_the_playground_runs_a_query_and_a_subscription_offline(
-    playground: tuple[Page, PageProblems],
-    offline_browser: OfflineBrowser,
-    live_server: LiveServer,
+    offline_browser: OfflineBrowser, live_server: LiveServer
 ) -> None:
-    page, problems = playground
+    page, problems = await open_playground(offline_browser, live_server.graphql_url)
     conversation_id = await seeded_conversation(live_server.tenant)
     first_cursor = await send_message(live_server, conversation_id, "Is the villa free?")
 
@@ -232,13 +227,19 @@ async def test_the_playground_runs_a_query_and_a_subscription_offline(
 
 @sqlite_only
 async def test_a_subscription_with_a_wrong_key_shows_why_it_ended(
-    playground: tuple[Page, PageProblems], live_server: LiveServer
+    offline_browser: OfflineBrowser, live_server: LiveServer
 ) -> None:
-    page, problems = playground
     conversation_id = await seeded_conversation(live_server.tenant)
+    # a link that fills the editors: the playground's URL fragment
+    page, problems = await open_playground(
+        offline_browser,
+        live_server.graphql_url,
+        query=MESSAGE_ADDED,
+        variables=json.dumps({"conversationId": conversation_id}),
+        headers=json.dumps({"Authorization": "Bearer prly_not-a-key"}),
+    )
 
-    await use_authorization(page, "Bearer pk_not-a-key")
-    await run(page, MESSAGE_ADDED, variables={"conversationId": conversation_id})
+    await page.click(".graphiql-execute-button")
     result = await wait_for_result(page, "Subscription ended")
 
     [error] = result["errors"]
