@@ -54,6 +54,7 @@ class AssetReferences(HTMLParser):
             self.inline_scripts += 1
 
 
+@sqlite_only  # the page does not depend on the database
 async def test_get_graphql_from_a_browser_is_the_playground_with_only_parleys_assets(
     client: GraphQLClient,
 ) -> None:
@@ -77,6 +78,7 @@ async def test_get_graphql_from_a_browser_is_the_playground_with_only_parleys_as
         assert asset.status_code == 200, url
 
 
+@sqlite_only  # the page does not depend on the database
 async def test_a_host_header_that_is_not_a_plain_host_stays_out_of_the_policy(
     client: GraphQLClient,
 ) -> None:
