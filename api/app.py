@@ -48,6 +48,7 @@ from api.core.sockets import LiveSockets
 from api.schema import build_schema
 from api.settings import Settings, load_settings
 from api.web import static_routes
+from api.web.graphiql import graphiql_page
 
 logger = logging.getLogger("parley")
 __all__ = ["ParleyGraphQL", "app_from_environment", "create_app", "request_id_from", "serving"]
@@ -111,6 +112,10 @@ class ParleyGraphQL(GraphQL[Context, None]):
             )
         self.sockets.add(context.viewer, websocket)
         return UNSET
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """The playground: GraphiQL from Parley's own files (strawberry's fetches a CDN)."""
+        return graphiql_page(request)
 
     def parse_json(self, data: str | bytes) -> object:
         """An HTTP request's JSON (body, or GET's variables)."""
