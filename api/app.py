@@ -48,6 +48,7 @@ from api.core.sockets import LiveSockets
 from api.schema import build_schema
 from api.settings import Settings, load_settings
 from api.web import static_routes
+from api.web.inbox import inbox_routes
 
 logger = logging.getLogger("parley")
 
@@ -211,6 +212,7 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *static_routes(),
+            *inbox_routes(),
         ],
         middleware=_middleware(settings),
         lifespan=lifespan,
