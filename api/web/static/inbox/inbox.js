@@ -318,7 +318,7 @@ function renderList() {
 function preview(conversation) {
   const message = conversation.lastMessage;
   if (!message) return h("span", { class: "muted" }, "No messages yet");
-  const who = { AGENT: "You: ", ASSISTANT: "Bot: ", SYSTEM: "System: " }[message.role] || "";
+  const who = { AGENT: "Agent: ", ASSISTANT: "Bot: ", SYSTEM: "System: " }[message.role] || "";
   return h("span", {}, who, message.content);
 }
 
@@ -467,7 +467,9 @@ function messageItem(message) {
 
 function renderThreadHead(conversation) {
   byId("thread-title").textContent = conversation.title || conversation.contact.name;
-  byId("thread-sub").textContent = `${conversation.contact.name} · ${label(conversation.channel)} · ${conversation.messageCount} messages`;
+  const assignee = conversation.assignee ? `assigned to ${conversation.assignee.name}` : "unassigned";
+  const about = conversation.title ? [conversation.contact.name] : [];
+  byId("thread-sub").textContent = [...about, label(conversation.channel), `${conversation.messageCount} messages`, assignee].join(" · ");
   byId("thread-chips").replaceChildren(chip("status", conversation.status), chip("ai", conversation.aiState), temperatureBadge(conversation.contact.leadTemperature) || "");
 }
 
