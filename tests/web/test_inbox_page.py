@@ -16,6 +16,7 @@ from playwright.async_api import BrowserContext, Page, WebSocketRoute, expect
 import models
 from api.core.ids import encode_id
 from api.inbox import service as inbox
+from api.tenancy import service as tenancy
 from api.usage import budgets
 from models.enums import AiState, Channel, LeadTemperature, MessageRole, Role
 from models.usage import BudgetMode
@@ -538,6 +539,35 @@ async def test_sign_in_failures_are_shown_and_sign_out_returns_to_the_card(
     await page.get_by_role("button", name="Sign out").click()
     await expect(page.locator("#signin")).to_be_visible(timeout=SETUP_MS)
     assert await page.evaluate("sessionStorage.length") == 0
+    assert_clean(offline_browser, page_errors)
+
+
+@sqlite_only
+async def test_a_member_of_two_workspaces_picks_one_and_sees_only_its_inbox(
+    live_server: LiveServer,
+    other_tenant: Tenant,
+    offline_browser: OfflineBrowser,
+    page_errors: PageErrors,
+) -> None:
+    # given the agent is also an agent of Globex, which has one conversation of its own
+    tenant = live_server.tenant
+    await seed_inbox(tenant)
+    agent = tenant.users[Role.AGENT]
+    await tenancy.add_member(workspace_id=other_tenant.id, user_id=agent.id, role=Role.AGENT)
+    globex_lead = await seed.contact(other_tenant, "Globex Lead")
+    await seed.conversation(other_tenant, globex_lead)
+
+    # when they sign in and pick Globex
+    page = await open_inbox(offline_browser.context, live_server, page_errors)
+    await page.get_by_label("E-mail").fill(agent.email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_label("Workspace").select_option(label="Globex (Agent)")
+    await page.get_by_role("button", name="Continue").click()
+
+    # then they see Globex's inbox, and none of Acme's conversations
+    await expect(page.locator("#workspace-name")).to_have_text("Globex", timeout=SETUP_MS)
+    await expect(contact_names(page)).to_have_text(["Globex Lead"], timeout=SETUP_MS)
     assert_clean(offline_browser, page_errors)
 
 

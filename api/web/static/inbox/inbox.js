@@ -367,7 +367,10 @@ function applyInboxEvent(event) {
   }
   if (event.conversation) upsertConversation(event.conversation);
   renderList();
-  if (state.selected) renderDetails(state.conversations.get(state.selected.id) || null);
+  // only a change of the open conversation redraws its details (an open menu stays open)
+  if (event.conversation && state.selected && event.conversation.id === state.selected.id) {
+    renderDetails(state.selected.conversation);
+  }
 }
 
 /** The API's newest description of a conversation: kept if it matches the filters. */

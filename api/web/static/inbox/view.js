@@ -49,6 +49,14 @@ const LABELS = {
   NORMAL: "Normal",
   HIGH: "High",
   URGENT: "Urgent",
+  OWNER: "Owner",
+  ADMIN: "Admin",
+  AGENT: "Agent",
+  VIEWER: "Viewer",
+  NEW: "New",
+  QUALIFIED: "Qualified",
+  CONVERTED: "Converted",
+  LOST: "Lost",
 };
 
 /** A person-readable name of an enum value. */
