@@ -326,7 +326,9 @@ async def test_the_list_follows_new_conversations_and_messages_live(
     page = await signed_in_agent(live_server, offline_browser, page_errors)
 
     # when a new lead writes in, and then an existing one writes again
-    await start_conversation_through_api(api, "Sari Wijaya", "Halo, do you have a room tonight?")
+    sari_id = await start_conversation_through_api(
+        api, "Sari Wijaya", "Halo, do you have a room tonight?"
+    )
     await expect(page.locator(".conversation")).to_have_count(5, timeout=SETUP_MS)
     await send_through_api(api, inbox_rows.id_of("Marco Rossi"), "Any news on the dates?")
 
@@ -342,6 +344,14 @@ async def test_the_list_follows_new_conversations_and_messages_live(
     # and opening a conversation reads it
     await open_conversation(page, "Sari Wijaya")
     await expect(sari.locator(".unread")).to_have_count(0)
+
+    # when a stranger writes markup, then it is shown as the text it is
+    markup = '<img src="x" onerror="document.title=1"> <b>hi</b>'
+    await send_through_api(api, sari_id, markup)
+    await expect(thread_message(page, "onerror")).to_have_count(1, timeout=SETUP_MS)
+    await expect(thread_message(page, "onerror").locator(".bubble")).to_have_text(markup)
+    await expect(sari.locator(".preview")).to_have_text(markup)
+    assert await page.locator("#app img, #app b").count() == 0
     assert_clean(offline_browser, page_errors)
 
 

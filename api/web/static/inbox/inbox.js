@@ -125,6 +125,7 @@ function stopLive() {
   state.selected = null;
   if (state.client) state.client.dispose();
   state.client = null;
+  renderLiveState("connecting");
   state.conversations.clear();
   state.unread.clear();
 }
@@ -143,10 +144,13 @@ async function begin(token) {
   renderViewer();
   renderFilters();
   closeThread();
-  state.client = connect(token, {
-    onState: renderLiveState,
-    onFatal: (reason) => signOut(`Signed out: ${reason}`),
+  // a disposed client (after signing out) may still report its closing: ignore it
+  let client = null;
+  client = connect(token, {
+    onState: (liveState) => (state.client === client ? renderLiveState(liveState) : undefined),
+    onFatal: (reason) => (state.client === client ? signOut(`Signed out: ${reason}`) : undefined),
   });
+  state.client = client;
   await startStreams();
 }
 
