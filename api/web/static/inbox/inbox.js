@@ -5,6 +5,7 @@
 import { ApiError, connect, live, request, resultError } from "./graphql.js";
 import * as ops from "./operations.js";
 import { UNREAD_WINDOW } from "./operations.js";
+import { UnreadCounts } from "./unread.js";
 import {
   avatar,
   byId,
@@ -21,7 +22,6 @@ import {
 const TOKEN_KEY = "parley.inbox.token";
 const LIST_SIZE = 50;
 const THREAD_SIZE = 50;
-const REPLY_ROLES = new Set(["AGENT", "ASSISTANT"]);
 
 const state = {
   token: null,
@@ -30,7 +30,7 @@ const state = {
   client: null,
   stops: [], // ends the workspace-wide subscriptions
   conversations: new Map(), // id -> conversation, as the API last described it
-  unread: new Map(), // id -> {count, seq}: contact messages not yet answered or read
+  unread: null, // UnreadCounts of the signed-in viewer
   filter: { status: "", assignee: "", channel: "", aiState: "" },
   listGeneration: 0, // a newer list load makes an older one's answer stale
   selected: null, // {id, lastSeq, stop}
@@ -127,7 +127,8 @@ function stopLive() {
   state.client = null;
   renderLiveState("connecting");
   state.conversations.clear();
-  state.unread.clear();
+  state.unread = null;
+  state.listGeneration += 1; // a list still loading is dropped
 }
 
 // ---------------------------------------------------------------- starting the inbox
@@ -138,6 +139,7 @@ async function begin(token) {
   state.token = token;
   state.viewer = data.viewer;
   state.members = data.members;
+  state.unread = new UnreadCounts(readMarkersKey(data.viewer));
   sessionStorage.setItem(TOKEN_KEY, token);
   byId("signin").hidden = true;
   byId("app").hidden = false;
@@ -265,12 +267,13 @@ function matchesFilter(conversation) {
 async function loadList() {
   const generation = ++state.listGeneration;
   const data = await api(ops.CONVERSATIONS, { first: LIST_SIZE, filter: filterVariables() });
-  if (generation !== state.listGeneration) return; // the filters changed meanwhile
+  if (generation !== state.listGeneration) return; // the filters changed, or signed out
   const loaded = new Map();
   for (const { node } of data.conversations.edges) {
     const known = state.conversations.get(node.id);
     loaded.set(node.id, known && known.updatedAt > node.updatedAt ? known : node);
-    countUnreadFromWindow(node);
+    const lastSeq = node.lastMessage ? node.lastMessage.seq : 0;
+    state.unread.countWindow(node.id, node.messages.edges.map((edge) => edge.node), lastSeq);
   }
   // conversations that arrived live while the list loaded stay
   for (const [id, conversation] of state.conversations) {
@@ -278,34 +281,6 @@ async function loadList() {
   }
   state.conversations = loaded;
   renderList();
-}
-
-/** Unread = the contact's messages since the last reply (agent or bot) and since this
- * viewer last had the thread open, counted in the latest UNREAD_WINDOW messages. */
-function countUnreadFromWindow(conversation) {
-  const messages = conversation.messages.edges.map((edge) => edge.node);
-  const lastSeq = conversation.lastMessage ? conversation.lastMessage.seq : 0;
-  const known = state.unread.get(conversation.id);
-  if (known && known.seq > lastSeq) return; // a live event already counted newer ones
-  let since = readSeq(conversation.id);
-  for (const message of messages) {
-    if (REPLY_ROLES.has(message.role)) since = Math.max(since, message.seq);
-  }
-  const count = messages.filter((message) => message.role === "USER" && message.seq > since).length;
-  state.unread.set(conversation.id, { count, seq: lastSeq });
-}
-
-function countUnreadFromEvent(conversationId, message) {
-  const known = state.unread.get(conversationId) || { count: 0, seq: 0 };
-  if (message.seq <= known.seq) return;
-  let count = known.count;
-  if (REPLY_ROLES.has(message.role)) count = 0;
-  else if (message.role === "USER") count += 1;
-  if (state.selected && state.selected.id === conversationId) {
-    count = 0;
-    markRead(conversationId, message.seq);
-  }
-  state.unread.set(conversationId, { count, seq: message.seq });
 }
 
 function sortedConversations() {
@@ -327,7 +302,7 @@ function preview(conversation) {
 }
 
 function conversationItem(conversation) {
-  const unread = (state.unread.get(conversation.id) || { count: 0 }).count;
+  const unread = state.unread.count(conversation.id);
   const selected = state.selected && state.selected.id === conversation.id;
   const unreadText = unread >= UNREAD_WINDOW ? `${UNREAD_WINDOW}+` : String(unread);
   return h(
@@ -367,7 +342,9 @@ function applyInboxEvent(event) {
     }
   }
   if (event.message && event.message.conversation) {
-    countUnreadFromEvent(event.message.conversation.id, event.message);
+    const id = event.message.conversation.id;
+    const isOpen = Boolean(state.selected && state.selected.id === id);
+    state.unread.countMessage(id, event.message, { isOpen });
   }
   if (event.conversation) upsertConversation(event.conversation);
   renderList();
@@ -449,12 +426,7 @@ function appendMessages(selected, messages) {
   byId("messages-empty-note")?.remove();
   if (!list.children.length) list.append(h("li", { class: "empty-note", id: "messages-empty-note" }, "No messages yet. Say hello."));
   list.scrollTop = list.scrollHeight;
-  markRead(selected.id, selected.lastSeq);
-  const unread = state.unread.get(selected.id);
-  if (unread && unread.count) {
-    state.unread.set(selected.id, { count: 0, seq: Math.max(unread.seq, selected.lastSeq) });
-    renderList();
-  }
+  if (state.unread.markSeen(selected.id, selected.lastSeq)) renderList();
 }
 
 function messageItem(message) {
@@ -578,31 +550,10 @@ function setStatus(status) {
 
 // ---------------------------------------------------------------- read markers
 
-// which message of each conversation this viewer has seen: kept in the browser, per
-// workspace and viewer (the API has no per-agent read state)
-function readKey() {
-  const { viewer } = state;
+/** Where a viewer's read markers live: per workspace, and per user or API key. */
+function readMarkersKey(viewer) {
   const who = viewer.user ? viewer.user.id : `key:${viewer.apiKey.prefix}`;
   return `parley.inbox.read.${viewer.workspace.id}.${who}`;
-}
-
-function readMarkers() {
-  try {
-    return JSON.parse(localStorage.getItem(readKey()) || "{}");
-  } catch {
-    return {};
-  }
-}
-
-function readSeq(conversationId) {
-  return Number(readMarkers()[conversationId] || 0);
-}
-
-function markRead(conversationId, seq) {
-  const markers = readMarkers();
-  if ((markers[conversationId] || 0) >= seq) return;
-  markers[conversationId] = seq;
-  localStorage.setItem(readKey(), JSON.stringify(markers));
 }
 
 // ---------------------------------------------------------------- messages to the user
