@@ -49,6 +49,7 @@ from api.schema import build_schema
 from api.settings import Settings, load_settings
 from api.web import static_routes
 from api.web.graphiql import graphiql_page
+from api.web.inbox import inbox_routes
 
 logger = logging.getLogger("parley")
 __all__ = ["ParleyGraphQL", "app_from_environment", "create_app", "request_id_from", "serving"]
@@ -208,6 +209,7 @@ def create_app(settings: Settings, *, complete_on_stop_signals: bool = False) ->
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *static_routes(),
+            *inbox_routes(),
         ],
         middleware=_middleware(settings),
         lifespan=lifespan,
