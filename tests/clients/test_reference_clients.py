@@ -163,6 +163,8 @@ async def test_python_gql_over_websocket_receives_a_live_message(
         url=live_server.ws_url,
         init_payload={"authorization": f"Bearer {api_key(live_server)}"},
         subprotocols=[subprotocol],
+        connect_timeout=DEADLINE_S,
+        ack_timeout=DEADLINE_S,
     )
     async with Client(transport=transport) as session:
         request = GraphQLRequest(
