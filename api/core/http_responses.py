@@ -27,12 +27,19 @@ def response_media_type(accept: str | None) -> str:
     that of `application/json` (or of the wildcard covering it); else `application/json`.
     Wildcards alone (`*/*`, `application/*`) get `application/json`, as the spec asks."""
     qualities = _accepted_qualities(accept or "")
-    new = qualities.get(GRAPHQL_RESPONSE_JSON, 0.0)
-    legacy = next(
-        (qualities[r] for r in (JSON, "application/*", "*/*") if r in qualities),
+    graphql_response_q = qualities.get(GRAPHQL_RESPONSE_JSON, 0.0)
+    # application/json's quality comes from the most specific range that covers it
+    json_q = next(
+        (
+            qualities[media_range]
+            for media_range in (JSON, "application/*", "*/*")
+            if media_range in qualities
+        ),
         0.0,
     )
-    return GRAPHQL_RESPONSE_JSON if new > 0 and new >= legacy else JSON
+    if graphql_response_q > 0 and graphql_response_q >= json_q:
+        return GRAPHQL_RESPONSE_JSON
+    return JSON
 
 
 def _accepted_qualities(accept: str) -> dict[str, float]:
