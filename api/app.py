@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 from tortoise.contrib.starlette import RegisterTortoise
@@ -36,6 +37,7 @@ from api.core.http_input import (
     decode_request_json,
     graphql_error_response,
 )
+from api.core.http_responses import CONTENT_TYPES, response_media_type, shape_for
 from api.core.logs import install_log_truncation
 from api.core.ratelimit import LoginThrottle
 from api.core.shutdown import (
@@ -118,6 +120,31 @@ class ParleyGraphQL(GraphQL[Context, None]):
         """The playground: GraphiQL from Parley's own files (strawberry's fetches a CDN)."""
         return graphiql_page(request)
 
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """strawberry's sub-response (headers and status for the HTTP response), carrying
+        the media type negotiated from the request's Accept as its Content-Type."""
+        sub_response = await super().get_sub_response(request)
+        media_type = response_media_type(request.headers.get("accept"))
+        sub_response.headers["content-type"] = CONTENT_TYPES[media_type]
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """strawberry's JSON response in the negotiated media type: under
+        application/graphql-response+json a request error is a 400 without `data`
+        (api/core/http_responses.py)."""
+        content_type = sub_response.headers["content-type"]
+        if isinstance(response_data, dict):
+            response_data, status = shape_for(content_type, response_data)
+            if status is not None:
+                sub_response.status_code = status
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = content_type  # strawberry's own said application/json
+        return response
+
     def parse_json(self, data: str | bytes) -> object:
         """An HTTP request's JSON (body, or GET's variables)."""
         return decode_request_json(data)
@@ -144,10 +171,12 @@ class ParleyGraphQL(GraphQL[Context, None]):
     async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's HTTP handling, with its refusals (bad body, wrong method, …) as
         GraphQL error bodies instead of plain text."""
+        request = Request(scope, receive)
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as refusal:
-            response = graphql_error_response(refusal.status_code, refusal.reason)
+            media_type = response_media_type(request.headers.get("accept"))
+            response = graphql_error_response(refusal.status_code, refusal.reason, media_type)
         await response(scope, receive, send)
 
 

@@ -8,25 +8,32 @@
   (`decode_json`, also used for WebSocket messages, turns that nesting into invalid JSON).
 - `graphql_error_response`: every such refusal, and strawberry's own HTTP refusals, answer
   with a GraphQL error body (`{"errors": [{"message", "extensions": {"code"}}]}`), as the
-  GraphQL over HTTP spec expects for `application/json` responses.
+  GraphQL over HTTP spec expects, in the media type the client accepts
+  (`api.core.http_responses`).
 """
 
 import json
 from http import HTTPStatus
 
 from cross_web import HTTPException
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.core.http_responses import CONTENT_TYPES, JSON, response_media_type
 
 # error codes by status; others use the status' name (e.g. NOT_FOUND)
 _CODES = {413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
 
 
-def graphql_error_response(status: int, message: str) -> JSONResponse:
-    """A refusal before execution, as a GraphQL error body with `extensions.code`."""
+def graphql_error_response(status: int, message: str, media_type: str = JSON) -> JSONResponse:
+    """A refusal before execution, as a GraphQL error body with `extensions.code`, in the
+    media type negotiated for the request (api/core/http_responses.py)."""
     code = _CODES.get(status) or HTTPStatus(status).name
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        media_type=CONTENT_TYPES[media_type],
     )
 
 
@@ -52,7 +59,8 @@ class BodySizeLimit:
             body = await self._read_capped(receive)
         except PayloadTooLarge:
             message = f"The request body is larger than {self.max_bytes} bytes."
-            await graphql_error_response(413, message)(scope, receive, send)
+            media_type = response_media_type(Headers(scope=scope).get("accept"))
+            await graphql_error_response(413, message, media_type)(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 
