@@ -15,11 +15,15 @@ from tortoise import Tortoise
 
 from api import db
 from api.core import auth
-from api.core.errors import DomainError
+from api.core.errors import BadInput, DomainError
+from api.core.ids import decode_id, encode_id
 from api.settings import Settings, SettingsError, check_servable, load_settings
 from models.enums import Role
 
 T = TypeVar("T")
+
+ID_FORMS = "the ID the API returns, or its UUID"
+WORKSPACE_HELP = f"The workspace ({ID_FORMS})."
 
 cli = typer.Typer(help="Parley: the GraphQL backend of AI-assisted inboxes.", no_args_is_help=True)
 workspace_cli = typer.Typer(help="Workspaces.", no_args_is_help=True)
@@ -137,6 +141,31 @@ def seed_demo_command() -> None:
     typer.echo(demo.describe())
 
 
+def _id_option(value: str, type_name: str, *, option: str) -> UUID:
+    """The UUID an id option names: the global ID the API hands out for a `type_name`
+    (e.g. `V29ya3NwYWNlOi4uLg==`) or the raw UUID inside it. Anything else ends the command
+    with one line naming the option."""
+    try:
+        return UUID(value)
+    except ValueError:
+        pass
+    try:
+        return decode_id(value, type_name, field=option)
+    except BadInput:
+        _fail(f"{option}: {value!r} is neither a {type_name} ID nor a UUID")
+        raise
+
+
+def _workspace_option(value: str | None) -> UUID | None:
+    return None if value is None else _id_option(value, "Workspace", option="--workspace")
+
+
+def _shown_id(type_name: str, key: UUID) -> str:
+    """How a command prints an id: the global ID the API uses, then the UUID (the CLI takes
+    either)."""
+    return f"{encode_id(type_name, key)} (UUID {key})"
+
+
 def _role(value: str) -> Role:
     try:
         return Role(value.upper())
@@ -158,29 +187,36 @@ def workspace_create(
         issued = await service.create_api_key(
             workspace_id=workspace.id, actor=None, name="owner key", role=Role.OWNER
         )
-        return {"workspaceId": str(workspace.id), "apiKey": issued.secret}
+        return {
+            "workspaceId": encode_id("Workspace", workspace.id),
+            "workspaceUuid": str(workspace.id),
+            "apiKey": issued.secret,
+        }
 
     result = run_with_db(work)
     if as_json:
         typer.echo(json.dumps(result))
     else:
-        typer.echo(f"Workspace {result['workspaceId']}\nOwner API key: {result['apiKey']}")
+        shown = _shown_id("Workspace", UUID(result["workspaceUuid"]))
+        typer.echo(f"Workspace {shown}\nOwner API key: {result['apiKey']}")
 
 
 @apikey_cli.command("create")
 def apikey_create(
-    workspace: UUID = typer.Option(..., help="Workspace id."),
+    workspace: str = typer.Option(..., help=WORKSPACE_HELP),
     name: str = typer.Option(..., help="What the key is for."),
     role: str = typer.Option("AGENT", help="OWNER, ADMIN, AGENT or VIEWER."),
 ) -> None:
     """Create an API key; the key is printed once."""
     from api.tenancy import service
 
+    workspace_id = _id_option(workspace, "Workspace", option="--workspace")
+    key_role = _role(role)
+
     async def work() -> str:
-        if not await _workspace_exists(workspace):
-            _fail(f"no workspace {workspace}")
+        await _require_workspace(workspace_id)
         issued = await service.create_api_key(
-            workspace_id=workspace, actor=None, name=name, role=_role(role)
+            workspace_id=workspace_id, actor=None, name=name, role=key_role
         )
         return issued.secret
 
@@ -188,20 +224,32 @@ def apikey_create(
 
 
 @apikey_cli.command("revoke")
-def apikey_revoke(prefix: str = typer.Argument(..., help="The key's visible prefix.")) -> None:
-    """Revoke an API key by its prefix (prly_xxxxxxxx)."""
+def apikey_revoke(
+    key: str = typer.Argument(
+        ..., metavar="KEY", help="The key's visible prefix (prly_xxxxxxxx), or its " + ID_FORMS
+    ),
+) -> None:
+    """Revoke an API key by its prefix (prly_xxxxxxxx) or its id."""
     import models
     from api.tenancy import service
 
+    by_id = None if key.startswith("prly_") else _id_option(key, "ApiKey", option="KEY")
+
     async def work() -> None:
-        key = await models.ApiKey.get_or_none(prefix=prefix)
-        if key is None:
-            _fail(f"no API key with prefix {prefix}")
+        found = await (
+            models.ApiKey.get_or_none(prefix=key)
+            if by_id is None
+            else models.ApiKey.get_or_none(id=by_id)
+        )
+        if found is None:
+            _fail(f"no API key {key}")
             return
-        await service.revoke_api_key(workspace_id=key.workspace_id, actor=None, api_key_id=key.id)
+        await service.revoke_api_key(
+            workspace_id=found.workspace_id, actor=None, api_key_id=found.id
+        )
 
     run_with_db(work)
-    typer.echo(f"Revoked {prefix}")
+    typer.echo(f"Revoked {key}")
 
 
 @user_cli.command("create")
@@ -209,21 +257,24 @@ def user_create(
     email: str = typer.Option(..., help="Login e-mail."),
     name: str = typer.Option(..., help="Full name."),
     password: str = typer.Option(..., prompt=True, hide_input=True, help="Password."),
-    workspace: UUID | None = typer.Option(None, help="Add to this workspace."),
+    workspace: str | None = typer.Option(None, help="Add to this workspace (" + ID_FORMS + ")."),
     role: str = typer.Option("AGENT", help="Role in the workspace."),
 ) -> None:
     """Create a user, optionally as a member of a workspace."""
     from api.tenancy import service
 
-    async def work() -> str:
-        if workspace is not None and not await _workspace_exists(workspace):
-            _fail(f"no workspace {workspace}")
-        user = await service.create_user(email=email, name=name, password=password)
-        if workspace is not None:
-            await service.add_member(workspace_id=workspace, user_id=user.id, role=_role(role))
-        return str(user.id)
+    workspace_id = _workspace_option(workspace)
+    member_role = _role(role)
 
-    typer.echo(f"User {run_with_db(work)}")
+    async def work() -> UUID:
+        if workspace_id is not None:
+            await _require_workspace(workspace_id)
+        user = await service.create_user(email=email, name=name, password=password)
+        if workspace_id is not None:
+            await service.add_member(workspace_id=workspace_id, user_id=user.id, role=member_role)
+        return user.id
+
+    typer.echo(f"User {_shown_id('User', run_with_db(work))}")
 
 
 @pricing_cli.command("import")
@@ -268,20 +319,26 @@ def _repriced_line(result: Any) -> str:
 
 @pricing_cli.command("reprice")
 def pricing_reprice(
-    workspace: UUID | None = typer.Option(None, help="Only this workspace (default all)."),
+    workspace: str | None = typer.Option(
+        None, help="Only this workspace (" + ID_FORMS + "; default all)."
+    ),
 ) -> None:
     """Price usage recorded for models that were unknown or unpriced at the time."""
     from api.usage import repricing
 
+    workspace_id = _workspace_option(workspace)
+
     async def work() -> Any:
-        return await repricing.reprice_unpriced(workspace_id=workspace)
+        if workspace_id is not None:
+            await _require_workspace(workspace_id)
+        return await repricing.reprice_unpriced(workspace_id=workspace_id)
 
     typer.echo(_repriced_line(run_with_db(work)))
 
 
 @budget_cli.command("set")
 def budget_set(
-    workspace: UUID = typer.Option(..., help="Workspace id."),
+    workspace: str = typer.Option(..., help=WORKSPACE_HELP),
     amount: str = typer.Option(..., help="USD a calendar month, e.g. 250 or 99.50."),
     mode: str = typer.Option("SOFT", help="SOFT (announce thresholds) or HARD (refuse)."),
 ) -> None:
@@ -297,11 +354,12 @@ def budget_set(
         _fail("--amount must be a number and --mode SOFT or HARD")
         raise
 
+    workspace_id = _id_option(workspace, "Workspace", option="--workspace")
+
     async def work() -> Any:
-        if not await _workspace_exists(workspace):
-            _fail(f"no workspace {workspace}")
+        await _require_workspace(workspace_id)
         return await budgets.set_budget(
-            workspace_id=workspace, amount_usd=amount_usd, mode=budget_mode
+            workspace_id=workspace_id, amount_usd=amount_usd, mode=budget_mode
         )
 
     state = run_with_db(work)
@@ -319,10 +377,12 @@ def budget_release_expired() -> None:
     typer.echo(f"Released {run_with_db(work)} expired reservation(s).")
 
 
-async def _workspace_exists(workspace_id: UUID) -> bool:
+async def _require_workspace(workspace_id: UUID) -> None:
+    """End the command with one line when there is no such workspace."""
     import models
 
-    return await models.Workspace.exists(id=workspace_id)
+    if not await models.Workspace.exists(id=workspace_id):
+        _fail(f"--workspace: no workspace {_shown_id('Workspace', workspace_id)}")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from api.core.ids import encode_id
 from api.schema import schema
 from api.settings import load_settings
 from api.tenancy import service as tenancy
+from models.enums import Role
 from tests.graphql import GraphQLClient, error_codes
 
 REPO = Path(__file__).resolve().parent.parent
@@ -123,14 +124,16 @@ async def test_migrate_then_workspace_create_gives_a_working_owner_key(tmp_path:
     )
 
     # then it printed the workspace's id and an OWNER key that works against the app
-    assert set(created) == {"workspaceId", "apiKey"}
-    workspace_id = UUID(created["workspaceId"])
+    assert set(created) == {"workspaceId", "workspaceUuid", "apiKey"}
+    workspace_id = UUID(created["workspaceUuid"])
+    assert created["workspaceId"] == encode_id("Workspace", workspace_id)
     async with running_app(database_url) as client:
         viewer = await client.as_(created["apiKey"]).data(VIEWER)
         workspace = await models.Workspace.get(id=workspace_id)
     assert viewer["viewer"]["role"] == "OWNER"
     assert viewer["viewer"]["user"] is None
     assert viewer["viewer"]["workspace"]["name"] == "Acme"
+    assert viewer["viewer"]["workspace"]["id"] == created["workspaceId"]
     assert workspace.name == "Acme"
 
 
@@ -181,7 +184,8 @@ async def test_apikey_create_for_an_unknown_workspace_fails(database_url: str) -
 
     # then the command fails with one line and nothing is written
     assert process.returncode == 1
-    assert process.stderr == f"parley: no workspace {unknown}\n"
+    global_id = encode_id("Workspace", UUID(unknown))
+    assert process.stderr == f"parley: --workspace: no workspace {global_id} (UUID {unknown})\n"
     async with running_app(database_url):
         assert await models.ApiKey.all().count() == 0
 
@@ -202,7 +206,10 @@ async def test_user_create_adds_a_member_who_can_log_in(database_url: str) -> No
     )
 
     # then the user exists, and logs in as an AGENT of that workspace
-    user_id = UUID(re.fullmatch(r"User (\S+)\n", created)[1])  # type: ignore[index]
+    shown = re.fullmatch(r"User (\S+) \(UUID (\S+)\)\n", created)
+    assert shown, created
+    user_id = UUID(shown[2])
+    assert shown[1] == encode_id("User", user_id)
     async with running_app(database_url) as client:
         user = await models.User.get(id=user_id)
         login = await client.data(
@@ -214,6 +221,87 @@ async def test_user_create_adds_a_member_who_can_log_in(database_url: str) -> No
     assert viewer["viewer"]["role"] == "AGENT"
     assert viewer["viewer"]["user"] == {"email": "nadia@acme.test"}
     assert viewer["viewer"]["workspace"]["id"] == encode_id("Workspace", workspace.id)
+
+
+async def test_id_options_take_the_global_id_the_api_returns(database_url: str) -> None:
+    # given a workspace, and its id as the API hands it out
+    async with running_app(database_url):
+        workspace = await tenancy.create_workspace(name="Acme")
+    global_id = encode_id("Workspace", workspace.id)
+
+    # when keys are created and a budget is set with the global ID (and with the UUID)
+    by_global_id = succeeded(
+        parley(database_url, "apikey", "create", "--workspace", global_id, "--name", "a")
+    )
+    by_uuid = succeeded(
+        parley(database_url, "apikey", "create", "--workspace", str(workspace.id), "--name", "b")
+    )
+    budget = succeeded(
+        parley(database_url, "budget", "set", "--workspace", global_id, "--amount", "250")
+    )
+
+    # then both keys belong to that workspace, and the budget is set on it
+    async with running_app(database_url) as client:
+        for secret in (by_global_id.strip(), by_uuid.strip()):
+            viewer = await client.as_(secret).data(VIEWER)
+            assert viewer["viewer"]["workspace"]["id"] == global_id
+        budget_row = await models.AiBudget.get(workspace_id=workspace.id)
+    assert budget.startswith("Budget 250")
+    assert budget_row.limit_pico == 250 * 10**12
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "not-an-id",
+        encode_id("User", UUID("00000000-0000-4000-8000-000000000000")),  # another type's ID
+        "V29ya3NwYWNlOm5vdC1hLXV1aWQ=",  # base64 of "Workspace:not-a-uuid"
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("apikey", "create", "--name", "n"),
+        ("budget", "set", "--amount", "1"),
+        ("pricing", "reprice"),
+        ("user", "create", "--email", "x@acme.test", "--name", "X", "--password", "pw pw pw 1"),
+    ],
+)
+def test_a_wrong_workspace_id_is_one_line_naming_the_option(
+    database_url: str, command: tuple[str, ...], bad: str
+) -> None:
+    # when a command gets a --workspace that is neither a Workspace ID nor a UUID
+    process = parley(database_url, *command, "--workspace", bad)
+
+    # then it fails with one line naming the option and the value
+    assert process.returncode == 1
+    assert process.stderr == (
+        f"parley: --workspace: {bad!r} is neither a Workspace ID nor a UUID\n"
+    )
+
+
+async def test_apikey_revoke_takes_the_keys_id(database_url: str) -> None:
+    # given a key, and its id as the API hands it out (apiKeys { id })
+    async with running_app(database_url):
+        workspace = await tenancy.create_workspace(name="Acme")
+        issued = await tenancy.create_api_key(
+            workspace_id=workspace.id, actor=None, name="bot", role=Role.AGENT
+        )
+    key_id = encode_id("ApiKey", issued.api_key.id)
+
+    # when it is revoked by that id
+    revoked = succeeded(parley(database_url, "apikey", "revoke", key_id))
+
+    # then it stops working
+    assert revoked == f"Revoked {key_id}\n"
+    async with running_app(database_url) as client:
+        body = await client.as_(issued.secret).execute(VIEWER)
+    assert error_codes(body) == ["UNAUTHENTICATED"]
+
+    # and an id that is no ApiKey's is one line naming the argument
+    wrong = parley(database_url, "apikey", "revoke", encode_id("Workspace", workspace.id))
+    assert wrong.returncode == 1
+    assert wrong.stderr.startswith("parley: KEY: ") and wrong.stderr.count("\n") == 1
 
 
 async def demo_counts() -> dict[str, int]:
