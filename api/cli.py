@@ -94,6 +94,7 @@ def serve(
         return None
 
     run_with_db(check, settings=settings)  # refuse to start on a database that is behind
+    typer.echo(_serving_hint(_graphql_url(settings.host, settings.port)))
     uvicorn.run(
         "api.app:app_from_environment",
         factory=True,
@@ -106,6 +107,23 @@ def serve(
         ws_max_size=settings.max_body_bytes,  # a larger WebSocket message closes it (1009)
         timeout_graceful_shutdown=5,
         env_file=None,
+    )
+
+
+def _graphql_url(host: str, port: int) -> str:
+    """The /graphql URL a browser on this machine reaches the server at (a wildcard
+    interface is reached through loopback; an IPv6 literal goes in brackets)."""
+    reachable = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in reachable:
+        reachable = f"[{reachable.strip('[]')}]"
+    return f"http://{reachable}:{port}/graphql"
+
+
+def _serving_hint(graphql_url: str) -> str:
+    return (
+        f"Parley at {graphql_url} (GraphiQL in a browser); try:\n"
+        "  curl -H 'Authorization: Bearer <API key>' -H 'content-type: application/json' "
+        f'-d \'{{"query":"{{ viewer {{ role }} }}"}}\' {graphql_url}'
     )
 
 
@@ -134,11 +152,17 @@ def export_schema(
 
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
-    """Create the demo workspace on first run; print its login and a fresh API key."""
-    from api.demo import seed_demo
+    """Create the demo workspace on first run; print its id, login and API key (the one
+    saved by the last run while it still works, else a new one replacing it)."""
+    from api.demo import demo_key_file, seed_demo
 
-    demo = run_with_db(seed_demo)
-    typer.echo(demo.describe())
+    settings = _settings()
+    key_file = demo_key_file(settings)
+
+    async def work() -> Any:
+        return await seed_demo(key_file=key_file)
+
+    typer.echo(run_with_db(work, settings=settings).describe())
 
 
 def _id_option(value: str, type_name: str, *, option: str) -> UUID:
@@ -226,30 +250,41 @@ def apikey_create(
 @apikey_cli.command("revoke")
 def apikey_revoke(
     key: str = typer.Argument(
-        ..., metavar="KEY", help="The key's visible prefix (prly_xxxxxxxx), or its " + ID_FORMS
+        ...,
+        metavar="KEY",
+        help="The key's visible prefix (prly_xxxxxxxx), the key itself, or its " + ID_FORMS,
     ),
 ) -> None:
-    """Revoke an API key by its prefix (prly_xxxxxxxx) or its id."""
-    import models
+    """Revoke an API key by its prefix (prly_xxxxxxxx), the key, or its id."""
     from api.tenancy import service
 
-    by_id = None if key.startswith("prly_") else _id_option(key, "ApiKey", option="KEY")
+    by_id = None if key.startswith(auth.API_KEY_PREFIX) else _id_option(key, "ApiKey", option="KEY")
+    shown = key[:PREFIX_LENGTH] if by_id is None else key  # never echo a whole secret
 
     async def work() -> None:
-        found = await (
-            models.ApiKey.get_or_none(prefix=key)
-            if by_id is None
-            else models.ApiKey.get_or_none(id=by_id)
-        )
+        found = await _find_api_key(key, by_id)
         if found is None:
-            _fail(f"no API key {key}")
+            _fail(f"no API key {shown}")
             return
         await service.revoke_api_key(
             workspace_id=found.workspace_id, actor=None, api_key_id=found.id
         )
 
     run_with_db(work)
-    typer.echo(f"Revoked {key}")
+    typer.echo(f"Revoked {shown}")
+
+
+PREFIX_LENGTH = len(auth.API_KEY_PREFIX) + 8  # prly_ and 8 hex digits
+
+
+async def _find_api_key(key: str, by_id: UUID | None) -> Any:
+    import models
+
+    if by_id is not None:
+        return await models.ApiKey.get_or_none(id=by_id)
+    if len(key) == PREFIX_LENGTH:
+        return await models.ApiKey.get_or_none(prefix=key)
+    return await models.ApiKey.get_or_none(key_hash=auth.token_hash(key))  # the whole key
 
 
 @user_cli.command("create")

@@ -1,6 +1,7 @@
 """The `parley` command, run for real in its own process against a SQLite file; what it
 did is checked through the app (create_app over ASGI with its lifespan)."""
 
+import asyncio
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from api.schema import schema
 from api.settings import load_settings
 from api.tenancy import service as tenancy
 from models.enums import Role
+from tests.core.redis_server import free_port
 from tests.graphql import GraphQLClient, error_codes
 
 REPO = Path(__file__).resolve().parent.parent
@@ -321,35 +323,121 @@ def demo_key(output: str) -> str:
     return match[1]
 
 
-async def test_seed_demo_twice_keeps_the_data_and_replaces_the_key(database_url: str) -> None:
+def demo_key_file(database_url: str) -> Path:
+    return Path(database_url.removeprefix("sqlite://")).parent / "demo-api-key"
+
+
+async def test_seed_demo_twice_keeps_the_data_and_the_key(database_url: str) -> None:
     # given the demo seeded once
-    first_key = demo_key(succeeded(parley(database_url, "seed-demo")))
+    first_output = succeeded(parley(database_url, "seed-demo"))
+    first_key = demo_key(first_output)
     async with running_app(database_url):
         first = await demo_counts()
+        workspace = await models.Workspace.get(name="Demo Store")
     assert first["workspaces"] == 1
     assert first["contacts"] > 0 and first["conversations"] > 0 and first["messages"] > 0
+    # it printed the workspace's id, as the API gives it out and as a UUID
+    global_id = encode_id("Workspace", workspace.id)
+    assert f"workspace: {global_id}  (UUID {workspace.id})" in first_output
+    # and saved the key next to the database, readable by this user only
+    key_file = demo_key_file(database_url)
+    assert key_file.read_text() == first_key + "\n"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert f"new, saved in {key_file}" in first_output
 
     # when it is seeded again
     second_output = succeeded(parley(database_url, "seed-demo"))
 
-    # then nothing is duplicated, the new key works and the old one is revoked
-    second_key = demo_key(second_output)
-    assert second_key != first_key
+    # then nothing is duplicated and the same key is printed, still the one live demo key
+    assert demo_key(second_output) == first_key
+    assert f"kept from {key_file}" in second_output
     async with running_app(database_url) as client:
         assert await demo_counts() == first
-        viewer = await client.as_(second_key).data(VIEWER)
-        old = await client.as_(first_key).execute(VIEWER)
-        live_demo_keys = await models.ApiKey.filter(name="demo key", revoked_at=None).count()
+        viewer = await client.as_(first_key).data(VIEWER)
+        demo_keys = await models.ApiKey.filter(name="demo key").count()
         login = await client.data(
             LOGIN, {"input": {"email": "demo@parley.local", "password": "parley-demo"}}
         )
     assert viewer["viewer"]["role"] == "OWNER"
-    assert viewer["viewer"]["workspace"]["name"] == "Demo Store"
-    assert error_codes(old) == ["UNAUTHENTICATED"]
-    assert live_demo_keys == 1
+    assert viewer["viewer"]["workspace"] == {"id": global_id, "name": "Demo Store"}
+    assert demo_keys == 1
     # and the printed login works too
     assert "demo@parley.local / parley-demo" in second_output
     assert login["login"]["__typename"] == "LoginPayload"
+
+
+@pytest.mark.parametrize("spoil", ["revoke the key", "overwrite the file", "delete the file"])
+async def test_seed_demo_replaces_a_saved_key_that_no_longer_works(
+    database_url: str, spoil: str
+) -> None:
+    # given the demo seeded, then its saved key spoiled
+    first_key = demo_key(succeeded(parley(database_url, "seed-demo")))
+    key_file = demo_key_file(database_url)
+    if spoil == "revoke the key":
+        succeeded(parley(database_url, "apikey", "revoke", first_key))  # the whole key
+    elif spoil == "overwrite the file":
+        key_file.write_text("prly_00000000_not-a-key\n")
+    else:
+        key_file.unlink()
+
+    # when it is seeded again
+    output = succeeded(parley(database_url, "seed-demo"))
+
+    # then a new key is printed and saved, it works, and it is the only live demo key
+    new_key = demo_key(output)
+    assert new_key != first_key
+    assert "new, saved in" in output
+    assert key_file.read_text() == new_key + "\n"
+    async with running_app(database_url) as client:
+        viewer = await client.as_(new_key).data(VIEWER)
+        old = await client.as_(first_key).execute(VIEWER)
+        live = await models.ApiKey.filter(name="demo key", revoked_at=None).count()
+    assert viewer["viewer"]["role"] == "OWNER"
+    assert error_codes(old) == ["UNAUTHENTICATED"]
+    assert live == 1
+
+
+async def test_serve_prints_the_address_it_serves(migrated_template: Path, tmp_path: Path) -> None:
+    # given a migrated database and a free port
+    path = tmp_path / "parley.sqlite3"
+    shutil.copy(migrated_template, path)
+    port = free_port()
+
+    # when `parley serve --port P` starts
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+    env.update(PARLEY_DATABASE_URL=f"sqlite://{path}", PARLEY_SECRET_KEY=SECRET_KEY)
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "api", "serve", "--port", str(port)),
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        first_line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        curl_line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+
+        # then the hint names that port, and the server answers at the printed address
+        url = f"http://127.0.0.1:{port}/graphql"
+        assert first_line == f"Parley at {url} (GraphiQL in a browser); try:\n"
+        assert curl_line.rstrip().endswith(f" {url}")
+        await wait_healthy(url.removesuffix("/graphql"))
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 30)
+
+
+async def wait_healthy(base_url: str) -> None:
+    async with httpx.AsyncClient() as http, asyncio.timeout(30):
+        while True:
+            try:
+                if (await http.get(f"{base_url}/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
 
 
 def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
@@ -416,7 +504,7 @@ def test_serve_accepts_the_development_secret_key_on_loopback(tmp_path: Path, ho
 
 
 async def test_a_demo_seed_that_fails_half_way_leaves_nothing(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # given a seed whose third message fails (after the workspace, users and some data)
     real_send = demo.inbox_messages.send_message
@@ -432,18 +520,21 @@ async def test_a_demo_seed_that_fails_half_way_leaves_nothing(
 
     async with running_app(database_url):
         # when the seed runs
+        key_file = tmp_path / "demo-api-key"
         with pytest.raises(RuntimeError, match="disk full"):
-            await demo.seed_demo()
+            await demo.seed_demo(key_file=key_file)
 
         # then nothing it wrote is left
         assert len(sent) == 2
         assert set((await demo_counts()).values()) == {0}
         assert await models.ApiKey.all().count() == 0
+        assert not key_file.exists()
 
         # and the next run seeds the demo in full
         monkeypatch.setattr(demo.inbox_messages, "send_message", real_send)
-        credentials = await demo.seed_demo()
+        credentials = await demo.seed_demo(key_file=key_file)
         counts = await demo_counts()
     assert counts["workspaces"] == 1
     assert counts["contacts"] == len(demo.CONTACTS)
     assert credentials.api_key.startswith("prly_")
+    assert key_file.read_text() == credentials.api_key + "\n"
