@@ -50,7 +50,7 @@ def _refuse_setting(exc: SettingsError) -> NoReturn:
     raise typer.Exit(2) from None
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"parley: {message}", err=True)
     raise typer.Exit(1)
 
@@ -61,6 +61,7 @@ def run_with_db(work: Callable[[], Awaitable[T]], *, settings: Settings | None =
     settings = settings or _settings()
 
     async def main() -> T:
+        await db.check_reachable(settings.database_url)
         await Tortoise.init(config=settings.tortoise_orm)
         try:
             await db.ensure_migrated()
@@ -72,7 +73,7 @@ def run_with_db(work: Callable[[], Awaitable[T]], *, settings: Settings | None =
         # events go to NO_EVENTS (the default sink): a command has no subscribers
         with auth.hashing_with(auth.Keyring.from_settings(settings)):
             return asyncio.run(main())
-    except (DomainError, db.DatabaseBehind) as exc:
+    except (DomainError, db.DatabaseBehind, db.DatabaseUnavailable) as exc:
         _fail(str(exc))
         raise AssertionError from exc  # unreachable: _fail exits
 
@@ -131,7 +132,16 @@ def _serving_hint(graphql_url: str) -> str:
 def migrate() -> None:
     """Apply the pending database migrations."""
     settings = _settings()
-    applied = asyncio.run(db.migrate(settings.tortoise_orm))
+
+    async def main() -> list[str]:
+        await db.check_reachable(settings.database_url)
+        return await db.migrate(settings.tortoise_orm)
+
+    try:
+        applied = asyncio.run(main())
+    except db.DatabaseUnavailable as exc:
+        _fail(str(exc))
+
     typer.echo(f"Applied {len(applied)} migration(s)." if applied else "Up to date.")
 
 

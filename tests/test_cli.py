@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from urllib.parse import urlparse, urlunparse
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -28,6 +29,7 @@ from api.tenancy import service as tenancy
 from models.enums import Role
 from tests.core.redis_server import free_port
 from tests.graphql import GraphQLClient, error_codes
+from tests.services import require_postgres
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET_KEY = "cli-test-secret-key-0123456789"
@@ -538,3 +540,42 @@ async def test_a_demo_seed_that_fails_half_way_leaves_nothing(
     assert counts["contacts"] == len(demo.CONTACTS)
     assert credentials.api_key.startswith("prly_")
     assert key_file.read_text() == credentials.api_key + "\n"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", ["migrate", "serve", "seed-demo"])
+def test_a_postgres_database_that_does_not_exist_is_one_line_saying_how_to_create_it(
+    command: str,
+) -> None:
+    # given a PostgreSQL server, and the name of a database it does not have
+    server = urlparse(require_postgres())
+    name = f"parley_missing_{uuid4().hex[:12]}"
+    missing = urlunparse(server._replace(path=f"/{name}"))
+
+    # when a command opens it
+    process = parley(missing, command)
+
+    # then it fails with one line naming the database and how to create it
+    assert process.returncode == 1
+    lines = process.stderr.splitlines()
+    assert len(lines) == 1, process.stderr
+    host, port, user = server.hostname, server.port or 5432, server.username or "postgres"
+    assert lines[0].startswith(f'parley: PostgreSQL database "{name}" does not exist on ')
+    assert f"`createdb -h {host} -p {port} -U {user} {name}`" in lines[0]
+    assert f'CREATE DATABASE "{name}"' in lines[0]
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve"])
+def test_a_postgres_server_that_does_not_answer_is_one_line(command: str) -> None:
+    # given a port nothing listens on
+    port = free_port()
+
+    # when a command opens a database there
+    process = parley(f"postgres://postgres:hunter2@127.0.0.1:{port}/parley", command)
+
+    # then it fails with one line naming the address, and not the password
+    assert process.returncode == 1
+    lines = process.stderr.splitlines()
+    assert len(lines) == 1, process.stderr
+    assert lines[0].startswith(f"parley: PostgreSQL does not answer at 127.0.0.1:{port} (")
+    assert "hunter2" not in process.stderr
