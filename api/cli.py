@@ -187,7 +187,6 @@ def _id_option(value: str, type_name: str, *, option: str) -> UUID:
         return decode_id(value, type_name, field=option)
     except BadInput:
         _fail(f"{option}: {value!r} is neither a {type_name} ID nor a UUID")
-        raise
 
 
 def _workspace_option(value: str | None) -> UUID | None:
