@@ -18,12 +18,16 @@ from tortoise import Tortoise
 
 from api import db
 from api.core import auth
-from api.core.errors import DomainError
+from api.core.errors import BadInput, DomainError
+from api.core.ids import decode_id, encode_id
 from api.core.logs import log_config
 from api.settings import Settings, SettingsError, check_servable, load_settings
 from models.enums import Role
 
 T = TypeVar("T")
+
+ID_FORMS = "the ID the API returns, or its UUID"
+WORKSPACE_HELP = f"The workspace ({ID_FORMS})."
 
 cli = typer.Typer(help="Parley: the GraphQL backend of AI-assisted inboxes.", no_args_is_help=True)
 workspace_cli = typer.Typer(help="Workspaces.", no_args_is_help=True)
@@ -50,7 +54,7 @@ def _refuse_setting(exc: SettingsError) -> NoReturn:
     raise typer.Exit(2) from None
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"parley: {message}", err=True)
     raise typer.Exit(1)
 
@@ -61,6 +65,7 @@ def run_with_db(work: Callable[[], Awaitable[T]], *, settings: Settings | None =
     settings = settings or _settings()
 
     async def main() -> T:
+        await db.check_reachable(settings.database_url)
         await Tortoise.init(config=settings.tortoise_orm)
         try:
             await db.ensure_migrated()
@@ -72,7 +77,7 @@ def run_with_db(work: Callable[[], Awaitable[T]], *, settings: Settings | None =
         # events go to NO_EVENTS (the default sink): a command has no subscribers
         with auth.hashing_with(auth.Keyring.from_settings(settings)):
             return asyncio.run(main())
-    except (DomainError, db.DatabaseBehind) as exc:
+    except (DomainError, db.DatabaseBehind, db.DatabaseUnavailable) as exc:
         _fail(str(exc))
         raise AssertionError from exc  # unreachable: _fail exits
 
@@ -94,6 +99,7 @@ def serve(
         return None
 
     run_with_db(check, settings=settings)  # refuse to start on a database that is behind
+    typer.echo(_serving_hint(_graphql_url(settings.host, settings.port)))
     _run_uvicorn(settings)
 
 
@@ -133,11 +139,37 @@ def _run_uvicorn(settings: Settings) -> None:
             del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
+def _graphql_url(host: str, port: int) -> str:
+    """The /graphql URL a browser on this machine reaches the server at (a wildcard
+    interface is reached through loopback; an IPv6 literal goes in brackets)."""
+    reachable = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in reachable:
+        reachable = f"[{reachable.strip('[]')}]"
+    return f"http://{reachable}:{port}/graphql"
+
+
+def _serving_hint(graphql_url: str) -> str:
+    return (
+        f"Parley at {graphql_url} (GraphiQL in a browser); try:\n"
+        "  curl -H 'Authorization: Bearer <API key>' -H 'content-type: application/json' "
+        f'-d \'{{"query":"{{ viewer {{ role }} }}"}}\' {graphql_url}'
+    )
+
+
 @cli.command()
 def migrate() -> None:
     """Apply the pending database migrations."""
     settings = _settings()
-    applied = asyncio.run(db.migrate(settings.tortoise_orm))
+
+    async def main() -> list[str]:
+        await db.check_reachable(settings.database_url)
+        return await db.migrate(settings.tortoise_orm)
+
+    try:
+        applied = asyncio.run(main())
+    except db.DatabaseUnavailable as exc:
+        _fail(str(exc))
+
     typer.echo(f"Applied {len(applied)} migration(s)." if applied else "Up to date.")
 
 
@@ -158,11 +190,41 @@ def export_schema(
 
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
-    """Create the demo workspace on first run; print its login and a fresh API key."""
-    from api.demo import seed_demo
+    """Create the demo workspace on first run; print its id, login and API key (the one
+    saved by the last run while it still works, else a new one replacing it)."""
+    from api.demo import demo_key_file, seed_demo
 
-    demo = run_with_db(seed_demo)
-    typer.echo(demo.describe())
+    settings = _settings()
+    key_file = demo_key_file(settings)
+
+    async def work() -> Any:
+        return await seed_demo(key_file=key_file)
+
+    typer.echo(run_with_db(work, settings=settings).describe())
+
+
+def _id_option(value: str, type_name: str, *, option: str) -> UUID:
+    """The UUID an id option names: the global ID the API hands out for a `type_name`
+    (e.g. `V29ya3NwYWNlOi4uLg==`) or the raw UUID inside it. Anything else ends the command
+    with one line naming the option."""
+    try:
+        return UUID(value)
+    except ValueError:
+        pass
+    try:
+        return decode_id(value, type_name, field=option)
+    except BadInput:
+        _fail(f"{option}: {value!r} is neither a {type_name} ID nor a UUID")
+
+
+def _workspace_option(value: str | None) -> UUID | None:
+    return None if value is None else _id_option(value, "Workspace", option="--workspace")
+
+
+def _shown_id(type_name: str, key: UUID) -> str:
+    """How a command prints an id: the global ID the API uses, then the UUID (the CLI takes
+    either)."""
+    return f"{encode_id(type_name, key)} (UUID {key})"
 
 
 def _role(value: str) -> Role:
@@ -186,29 +248,36 @@ def workspace_create(
         issued = await service.create_api_key(
             workspace_id=workspace.id, actor=None, name="owner key", role=Role.OWNER
         )
-        return {"workspaceId": str(workspace.id), "apiKey": issued.secret}
+        return {
+            "workspaceId": encode_id("Workspace", workspace.id),
+            "workspaceUuid": str(workspace.id),
+            "apiKey": issued.secret,
+        }
 
     result = run_with_db(work)
     if as_json:
         typer.echo(json.dumps(result))
     else:
-        typer.echo(f"Workspace {result['workspaceId']}\nOwner API key: {result['apiKey']}")
+        shown = _shown_id("Workspace", UUID(result["workspaceUuid"]))
+        typer.echo(f"Workspace {shown}\nOwner API key: {result['apiKey']}")
 
 
 @apikey_cli.command("create")
 def apikey_create(
-    workspace: UUID = typer.Option(..., help="Workspace id."),
+    workspace: str = typer.Option(..., help=WORKSPACE_HELP),
     name: str = typer.Option(..., help="What the key is for."),
     role: str = typer.Option("AGENT", help="OWNER, ADMIN, AGENT or VIEWER."),
 ) -> None:
     """Create an API key; the key is printed once."""
     from api.tenancy import service
 
+    workspace_id = _id_option(workspace, "Workspace", option="--workspace")
+    key_role = _role(role)
+
     async def work() -> str:
-        if not await _workspace_exists(workspace):
-            _fail(f"no workspace {workspace}")
+        await _require_workspace(workspace_id)
         issued = await service.create_api_key(
-            workspace_id=workspace, actor=None, name=name, role=_role(role)
+            workspace_id=workspace_id, actor=None, name=name, role=key_role
         )
         return issued.secret
 
@@ -216,20 +285,43 @@ def apikey_create(
 
 
 @apikey_cli.command("revoke")
-def apikey_revoke(prefix: str = typer.Argument(..., help="The key's visible prefix.")) -> None:
-    """Revoke an API key by its prefix (prly_xxxxxxxx)."""
-    import models
+def apikey_revoke(
+    key: str = typer.Argument(
+        ...,
+        metavar="KEY",
+        help="The key's visible prefix (prly_xxxxxxxx), the key itself, or its " + ID_FORMS,
+    ),
+) -> None:
+    """Revoke an API key by its prefix (prly_xxxxxxxx), the key, or its id."""
     from api.tenancy import service
 
+    by_id = None if key.startswith(auth.API_KEY_PREFIX) else _id_option(key, "ApiKey", option="KEY")
+    shown = key[:PREFIX_LENGTH] if by_id is None else key  # never echo a whole secret
+
     async def work() -> None:
-        key = await models.ApiKey.get_or_none(prefix=prefix)
-        if key is None:
-            _fail(f"no API key with prefix {prefix}")
+        found = await _find_api_key(key, by_id)
+        if found is None:
+            _fail(f"no API key {shown}")
             return
-        await service.revoke_api_key(workspace_id=key.workspace_id, actor=None, api_key_id=key.id)
+        await service.revoke_api_key(
+            workspace_id=found.workspace_id, actor=None, api_key_id=found.id
+        )
 
     run_with_db(work)
-    typer.echo(f"Revoked {prefix}")
+    typer.echo(f"Revoked {shown}")
+
+
+PREFIX_LENGTH = len(auth.API_KEY_PREFIX) + 8  # prly_ and 8 hex digits
+
+
+async def _find_api_key(key: str, by_id: UUID | None) -> Any:
+    import models
+
+    if by_id is not None:
+        return await models.ApiKey.get_or_none(id=by_id)
+    if len(key) == PREFIX_LENGTH:
+        return await models.ApiKey.get_or_none(prefix=key)
+    return await models.ApiKey.get_or_none(key_hash=auth.token_hash(key))  # the whole key
 
 
 @user_cli.command("create")
@@ -237,21 +329,24 @@ def user_create(
     email: str = typer.Option(..., help="Login e-mail."),
     name: str = typer.Option(..., help="Full name."),
     password: str = typer.Option(..., prompt=True, hide_input=True, help="Password."),
-    workspace: UUID | None = typer.Option(None, help="Add to this workspace."),
+    workspace: str | None = typer.Option(None, help="Add to this workspace (" + ID_FORMS + ")."),
     role: str = typer.Option("AGENT", help="Role in the workspace."),
 ) -> None:
     """Create a user, optionally as a member of a workspace."""
     from api.tenancy import service
 
-    async def work() -> str:
-        if workspace is not None and not await _workspace_exists(workspace):
-            _fail(f"no workspace {workspace}")
-        user = await service.create_user(email=email, name=name, password=password)
-        if workspace is not None:
-            await service.add_member(workspace_id=workspace, user_id=user.id, role=_role(role))
-        return str(user.id)
+    workspace_id = _workspace_option(workspace)
+    member_role = _role(role)
 
-    typer.echo(f"User {run_with_db(work)}")
+    async def work() -> UUID:
+        if workspace_id is not None:
+            await _require_workspace(workspace_id)
+        user = await service.create_user(email=email, name=name, password=password)
+        if workspace_id is not None:
+            await service.add_member(workspace_id=workspace_id, user_id=user.id, role=member_role)
+        return user.id
+
+    typer.echo(f"User {_shown_id('User', run_with_db(work))}")
 
 
 @pricing_cli.command("import")
@@ -296,20 +391,26 @@ def _repriced_line(result: Any) -> str:
 
 @pricing_cli.command("reprice")
 def pricing_reprice(
-    workspace: UUID | None = typer.Option(None, help="Only this workspace (default all)."),
+    workspace: str | None = typer.Option(
+        None, help="Only this workspace (" + ID_FORMS + "; default all)."
+    ),
 ) -> None:
     """Price usage recorded for models that were unknown or unpriced at the time."""
     from api.usage import repricing
 
+    workspace_id = _workspace_option(workspace)
+
     async def work() -> Any:
-        return await repricing.reprice_unpriced(workspace_id=workspace)
+        if workspace_id is not None:
+            await _require_workspace(workspace_id)
+        return await repricing.reprice_unpriced(workspace_id=workspace_id)
 
     typer.echo(_repriced_line(run_with_db(work)))
 
 
 @budget_cli.command("set")
 def budget_set(
-    workspace: UUID = typer.Option(..., help="Workspace id."),
+    workspace: str = typer.Option(..., help=WORKSPACE_HELP),
     amount: str = typer.Option(..., help="USD a calendar month, e.g. 250 or 99.50."),
     mode: str = typer.Option("SOFT", help="SOFT (announce thresholds) or HARD (refuse)."),
 ) -> None:
@@ -325,11 +426,12 @@ def budget_set(
         _fail("--amount must be a number and --mode SOFT or HARD")
         raise
 
+    workspace_id = _id_option(workspace, "Workspace", option="--workspace")
+
     async def work() -> Any:
-        if not await _workspace_exists(workspace):
-            _fail(f"no workspace {workspace}")
+        await _require_workspace(workspace_id)
         return await budgets.set_budget(
-            workspace_id=workspace, amount_usd=amount_usd, mode=budget_mode
+            workspace_id=workspace_id, amount_usd=amount_usd, mode=budget_mode
         )
 
     state = run_with_db(work)
@@ -347,10 +449,12 @@ def budget_release_expired() -> None:
     typer.echo(f"Released {run_with_db(work)} expired reservation(s).")
 
 
-async def _workspace_exists(workspace_id: UUID) -> bool:
+async def _require_workspace(workspace_id: UUID) -> None:
+    """End the command with one line when there is no such workspace."""
     import models
 
-    return await models.Workspace.exists(id=workspace_id)
+    if not await models.Workspace.exists(id=workspace_id):
+        _fail(f"--workspace: no workspace {_shown_id('Workspace', workspace_id)}")
 
 
 def main() -> None:

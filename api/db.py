@@ -14,6 +14,7 @@ import asyncpg
 from aerich import Command
 from aerich.models import Aerich
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.exceptions import OperationalError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -22,6 +23,54 @@ APP = "models"
 
 class DatabaseBehind(Exception):
     """The database lacks migrations the code needs."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened (it does not exist, its server does not answer, the
+    login is refused); the message is one line saying what to do, without the password."""
+
+
+async def check_reachable(database_url: str) -> None:
+    """Connect once to a PostgreSQL `database_url` and leave, so that a command fails with
+    one line (DatabaseUnavailable) before it starts work, instead of the driver's traceback
+    from wherever the first query happens. SQLite files are created on demand."""
+    if urlparse(database_url).scheme == "sqlite":
+        return
+    credentials = expand_db_url(database_url)["credentials"]
+    connect = {key: credentials.get(key) for key in ("host", "port", "user", "password")}
+    try:
+        connection = await asyncpg.connect(
+            **connect,
+            database=credentials.get("database"),
+            ssl=credentials.get("ssl"),
+            timeout=CONNECT_TIMEOUT_SECONDS,
+        )
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        raise unavailable(error, database_url) from None
+    await connection.close()
+
+
+CONNECT_TIMEOUT_SECONDS = 30  # a busy server is slow, not gone
+
+
+def unavailable(error: BaseException, database_url: str) -> DatabaseUnavailable:
+    """What a failed connection means for the person who configured `database_url`."""
+    url = urlparse(database_url)
+    host, port, user = url.hostname or "localhost", url.port or 5432, url.username or "postgres"
+    name = url.path.lstrip("/") or user
+    if isinstance(error, asyncpg.InvalidCatalogNameError):
+        return DatabaseUnavailable(
+            f'PostgreSQL database "{name}" does not exist on {host}:{port}: create it with '
+            f'`createdb -h {host} -p {port} -U {user} {name}` (or CREATE DATABASE "{name}"), '
+            "then run `parley migrate`."
+        )
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error) or type(error).__name__  # a timeout has no text
+        return DatabaseUnavailable(
+            f"PostgreSQL does not answer at {host}:{port} ({reason}): start it, or point "
+            "PARLEY_DATABASE_URL at a server that runs."
+        )
+    return DatabaseUnavailable(f"PostgreSQL at {host}:{port} refused {user} on {name}: {error}")
 
 
 def migration_files() -> list[str]:

@@ -26,7 +26,7 @@ from api.usage import recording, reports
 from models.enums import ConversationStatus, MessageRole
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MessageUsage:
     """Token usage of an AI message as the caller reports it, in the provider's convention
     (the two flags, as in recordAiUsage); send_message stores it split by kind (DESIGN:
@@ -38,9 +38,9 @@ class MessageUsage:
     cache_write_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
-    input_tokens_include_cache: bool | None = None  # None: not said (the Anthropic way)
+    input_tokens_include_cache: bool  # providers disagree: the caller must say
     output_tokens_include_reasoning: bool = True
-    response_time_ms: int | None = None
+    latency_ms: int | None = None  # stored as the message's response_time_ms
     # recorded as an AI usage event with the message (see api/usage/recording.py)
     operation: str = "reply"
     ai_type: str | None = None
@@ -125,7 +125,7 @@ class NewMessage:
             "reasoning_tokens": tokens.reasoning,
             "input_tokens_include_cache": self.usage.input_tokens_include_cache,
             "cost": self.metered.priced.cost,
-            "response_time_ms": self.usage.response_time_ms,
+            "response_time_ms": self.usage.latency_ms,
         }
 
 
@@ -134,12 +134,12 @@ async def _meter(
 ) -> tuple[recording.MessageUsageReport, models.AiUsageEvent | None]:
     """Check and price a message's usage before its transaction; also the usage already
     recorded under its requestId, if any."""
-    if usage.response_time_ms is not None and usage.response_time_ms < 0:
-        raise BadInput("responseTimeMs must not be negative.", field="responseTimeMs")
+    if usage.latency_ms is not None and usage.latency_ms < 0:
+        raise BadInput("latencyMs must not be negative.", field="latencyMs")
     return await recording.prepare_message_usage(
         workspace_id=workspace_id,
         report=_usage_report(usage),
-        include_cache=bool(usage.input_tokens_include_cache),
+        include_cache=usage.input_tokens_include_cache,
     )
 
 
@@ -264,10 +264,10 @@ def _usage_report(usage: MessageUsage) -> reports.UsageReport:
         cache_read_tokens=usage.cache_read_tokens,
         cache_write_tokens=usage.cache_write_tokens,
         cache_write_1h_tokens=usage.cache_write_1h_tokens,
-        input_tokens_include_cache=bool(usage.input_tokens_include_cache),
+        input_tokens_include_cache=usage.input_tokens_include_cache,
         reasoning_tokens=usage.reasoning_tokens,
         output_tokens_include_reasoning=usage.output_tokens_include_reasoning,
-        latency_ms=usage.response_time_ms,
+        latency_ms=usage.latency_ms,
         request_id=usage.request_id,
         occurred_at=usage.occurred_at,
         reservation_id=usage.reservation_id,

@@ -92,7 +92,7 @@ def _usage(usage: MessageUsageInput | None) -> message_service.MessageUsage | No
         reasoning_tokens=usage.reasoning_tokens,
         input_tokens_include_cache=usage.input_tokens_include_cache,
         output_tokens_include_reasoning=usage.output_tokens_include_reasoning,
-        response_time_ms=usage.response_time_ms,
+        latency_ms=usage.latency_ms,
         cache_write_1h_tokens=usage.cache_write_1h_tokens,
         operation=usage.operation,
         ai_type=usage.ai_type,

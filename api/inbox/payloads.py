@@ -152,12 +152,14 @@ class MessageUsageInput:
         "false when beside it (Gemini).",
     )
     input_tokens_include_cache: bool = strawberry.field(
-        default=False,
-        description="True when inputTokens includes the cached tokens (OpenAI style); "
-        "false when it excludes them (Anthropic style).",
+        description="Required, as in RecordAiUsageInput (providers disagree): true when "
+        "inputTokens includes the cached tokens (OpenAI style); false when cache reads and "
+        "writes are reported beside it (Anthropic style)."
     )
-    response_time_ms: int | None = strawberry.field(
-        default=None, description="Latency (the usage event's latencyMs)."
+    latency_ms: int | None = strawberry.field(
+        default=None,
+        description="How long the call took, in milliseconds (the usage event's latencyMs; "
+        "ChatMessage.responseTimeMs).",
     )
     cache_write_1h_tokens: int = strawberry.field(
         default=0, description="The part of cacheWriteTokens written with a 1-hour TTL."

@@ -23,7 +23,7 @@ import models
 from api.core.errors import BadInput
 from api.core.validation import utc_time
 from api.usage import budgets
-from api.usage.pricing import COST_QUANTUM, TokenCounts, cache_hit_rate
+from api.usage.pricing import COST_QUANTUM, TokenCounts, cache_hit_rate, mean_ms
 from models.enums import AiState
 
 MAX_SPAN_DAYS = 400
@@ -142,7 +142,7 @@ class Totals:
 
     @property
     def avg_latency_ms(self) -> float | None:
-        return self.latency_sum_ms / self.latency_count if self.latency_count else None
+        return mean_ms(self.latency_sum_ms, self.latency_count)
 
 
 def as_int(value: Any) -> int:

@@ -51,7 +51,7 @@ from api.usage.aggregates import (
     grouped_sums,
     rollup_groups,
 )
-from api.usage.pricing import COST_QUANTUM
+from api.usage.pricing import COST_QUANTUM, PERCENT_QUANTUM, mean_ms, rounded_ratio
 from models.enums import LeadStatus
 
 MAX_TOP = 1000
@@ -195,9 +195,7 @@ class ModelStats:
 
     @property
     def avg_response_time_ms(self) -> float | None:
-        if not self.response_time_count:
-            return None
-        return self.response_time_sum_ms / self.response_time_count
+        return mean_ms(self.response_time_sum_ms, self.response_time_count)
 
     @property
     def cost_per_conversion(self) -> Decimal | None:
@@ -338,9 +336,7 @@ async def current_totals(*, workspace_id: UUID, now: datetime | None = None) -> 
     percent = None
     if budget.limit_usd is not None:
         if budget.limit_usd:
-            percent = (budget.spent_usd * 100 / budget.limit_usd).quantize(
-                Decimal("0.01"), ROUND_HALF_EVEN
-            )
+            percent = rounded_ratio(budget.spent_usd * 100, budget.limit_usd, PERCENT_QUANTUM)
         else:
-            percent = Decimal(100) if budget.spent_usd else Decimal(0)
+            percent = Decimal(100 if budget.spent_usd else 0).quantize(PERCENT_QUANTUM)
     return CurrentTotals(period_start=start, totals=totals, budget_used_percent=percent)

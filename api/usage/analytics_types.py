@@ -65,10 +65,12 @@ class UsageTotals:
     )
     cost_usd: Decimal = strawberry.field(description="Exact cost in USD of the priced calls.")
     cache_hit_rate: Decimal | None = strawberry.field(
-        description="cacheRead / (input + cacheRead + cacheWrite); null without input tokens."
+        description="cacheRead / (input + cacheRead + cacheWrite), a 0–1 rate rounded "
+        "half-even to 4 decimal places; null without input tokens."
     )
     avg_latency_ms: float | None = strawberry.field(
-        description="Mean latency of the calls that reported one; null if none did."
+        description="Mean latency (ms, rounded half-even to 0.1) of the calls that reported "
+        "one; null if none did."
     )
     cursor: str | None = strawberry.field(
         default=None,
@@ -81,7 +83,8 @@ class UsageTotals:
     )
     budget_used_percent: Decimal | None = strawberry.field(
         default=None,
-        description="usageUpdated: the month's budget spent, in percent (2 decimal places); "
+        description="usageUpdated: the month's budget spent, in percent (rounded half-even "
+        "to 2 decimal places); "
         "null without a budget.",
     )
 
@@ -203,7 +206,8 @@ class ModelComparisonRow:
         description="Chat messages the model produced in the range (usage with a message)."
     )
     avg_response_time_ms: float | None = strawberry.field(
-        description="Mean responseTimeMs of those messages; null if none has one."
+        description="Mean responseTimeMs of those messages (rounded half-even to 0.1 ms); "
+        "null if none has one."
     )
     conversions: int = strawberry.field(
         description="Contacts whose lead status is now CONVERTED and who had usage of the "

@@ -42,7 +42,7 @@ from __future__ import annotations
 import decimal
 import math
 from dataclasses import dataclass, fields
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
 from api.core.errors import BadInput
@@ -52,8 +52,10 @@ __all__ = [
     "COST_QUANTUM",
     "MAX_PRICE_PER_MTOK",
     "MAX_TOKENS_PER_KIND",
+    "PERCENT_QUANTUM",
     "PRICE_NAMES",
     "PRICE_QUANTUM",
+    "RATE_QUANTUM",
     "TOKENS_PER_MILLION",
     "ModelPrices",
     "PriceTier",
@@ -63,8 +65,10 @@ __all__ = [
     "compute_cost",
     "cost_of",
     "fit_prices",
+    "mean_ms",
     "normalize_tokens",
     "per_token_to_per_million",
+    "rounded_ratio",
     "worst_case_cost",
 ]
 
@@ -356,15 +360,38 @@ def compute_cost(
     return ctx.scaleb(total, Decimal(-6))
 
 
+RATE_QUANTUM = Decimal("0.0001")  # a 0–1 rate: 4 decimal places (0.1234 is 12.34 %)
+PERCENT_QUANTUM = Decimal("0.01")  # a percent: 2 decimal places
+MEAN_MS_QUANTUM = Decimal("0.1")  # a mean of milliseconds: 1 decimal place
+
+
+def rounded_ratio(
+    numerator: Decimal | int, denominator: Decimal | int, quantum: Decimal
+) -> Decimal:
+    """numerator / denominator, rounded half-even once, to `quantum`. The division runs with
+    60 significant digits, far more than any of our sums has, so its own rounding cannot
+    move the quotient across a tie of `quantum`."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        quotient = Decimal(numerator) / Decimal(denominator)
+        return quotient.quantize(quantum, ROUND_HALF_EVEN)
+
+
 def cache_hit_rate(tokens: TokenCounts) -> Decimal | None:
-    """Share of prompt tokens served from cache: cache_read / all prompt tokens.
+    """Share of prompt tokens served from cache: cache_read / all prompt tokens, to 4
+    decimal places (RATE_QUANTUM).
 
     None when the call had no prompt tokens (the rate is undefined, not 0).
     """
     denominator = tokens.input_total
     if denominator == 0:
         return None
-    return Decimal(tokens.cache_read) / Decimal(denominator)
+    return rounded_ratio(tokens.cache_read, denominator, RATE_QUANTUM)
+
+
+def mean_ms(total_ms: int, count: int) -> float | None:
+    """The mean of `count` durations summing to `total_ms`, to 0.1 ms; None for none."""
+    return float(rounded_ratio(total_ms, count, MEAN_MS_QUANTUM)) if count else None
 
 
 def per_token_to_per_million(value: float | str | int) -> Decimal:

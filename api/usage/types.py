@@ -202,7 +202,8 @@ class AiUsageEvent(ModelNode):
         description="Exact cost in USD (12 decimal places); null while unpriced."
     )
     cache_hit_rate: Decimal | None = strawberry.field(
-        description="cacheRead / (uncached + cacheRead + cacheWrite); null without input."
+        description="cacheRead / (uncached + cacheRead + cacheWrite), a 0–1 rate rounded "
+        "half-even to 4 decimal places; null without input."
     )
     latency_ms: int | None = strawberry.field(description="How long the call took.")
     request_id: str | None = strawberry.field(description="The idempotency key it came with.")

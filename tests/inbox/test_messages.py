@@ -67,6 +67,10 @@ query Authors($id: ID!) {
 """
 
 
+# The token convention of Anthropic's usage: cache reads and writes beside inputTokens.
+ANTHROPIC = {"inputTokensIncludeCache": False}
+
+
 async def send(
     client: GraphQLClient, conversation_id: str, content: str, role: str = "USER", **rest: Any
 ) -> dict[str, Any]:
@@ -246,11 +250,15 @@ async def test_token_conventions_store_uncached_input_separately(
         "cacheWriteTokens": 500,
         "outputTokens": 300,
         "inputTokensIncludeCache": True,
-        "responseTimeMs": 1200,
+        "latencyMs": 1200,
     }
     # Anthropic style: inputTokens 500 excludes the 4000 read from and 500 written to the cache
-    anthropic = {**openai, "model": "claude-sonnet-4", "inputTokens": 500}
-    del anthropic["inputTokensIncludeCache"]
+    anthropic = {
+        **openai,
+        "model": "claude-sonnet-4",
+        "inputTokens": 500,
+        "inputTokensIncludeCache": False,
+    }
 
     # when the bot reports each
     results = [
@@ -344,16 +352,22 @@ async def test_token_totals_of_conversation_and_contact_are_the_sums_of_their_me
 
     # when the bot answers in both, with usage, between plain messages
     usages = [
-        {"inputTokens": 1200, "outputTokens": 80},
-        {"inputTokens": 300, "cacheReadTokens": 2000, "outputTokens": 150},
+        {"inputTokens": 1200, "outputTokens": 80, **ANTHROPIC},
+        {"inputTokens": 300, "cacheReadTokens": 2000, "outputTokens": 150, **ANTHROPIC},
         {"inputTokens": 9000, "cacheReadTokens": 8000, "inputTokensIncludeCache": True},
-        {"inputTokens": 10, "cacheWriteTokens": 4000, "outputTokens": 1},
+        {"inputTokens": 10, "cacheWriteTokens": 4000, "outputTokens": 1, **ANTHROPIC},
     ]
     for number, usage in enumerate(usages):
         conversation_id = (first, second)[number % 2]
         await send(agent, conversation_id, "Hi")
         await send(agent, conversation_id, "Answer", "ASSISTANT", usage=usage)
-    await send(agent, other, "Answer", "ASSISTANT", usage={"inputTokens": 7, "outputTokens": 7})
+    await send(
+        agent,
+        other,
+        "Answer",
+        "ASSISTANT",
+        usage={"inputTokens": 7, "outputTokens": 7, **ANTHROPIC},
+    )
 
     # then each conversation's total is the sum over its messages
     totals = []
@@ -384,11 +398,11 @@ async def test_send_message_refuses_invalid_input_naming_the_field_and_writes_no
         ({"content": "x" * 32_001}, "content"),
         ({"conversationId": "garbage"}, "conversationId"),
         ({"conversationId": contact_id}, "conversationId"),
-        ({"usage": {"inputTokens": -1}}, "inputTokens"),
-        ({"usage": {"outputTokens": -5}}, "outputTokens"),
-        ({"usage": {"cacheReadTokens": -1}}, "cacheReadTokens"),
-        ({"usage": {"cacheWriteTokens": -1}}, "cacheWriteTokens"),
-        ({"usage": {"responseTimeMs": -1}}, "responseTimeMs"),
+        ({"usage": {"inputTokens": -1, **ANTHROPIC}}, "inputTokens"),
+        ({"usage": {"outputTokens": -5, **ANTHROPIC}}, "outputTokens"),
+        ({"usage": {"cacheReadTokens": -1, **ANTHROPIC}}, "cacheReadTokens"),
+        ({"usage": {"cacheWriteTokens": -1, **ANTHROPIC}}, "cacheWriteTokens"),
+        ({"usage": {"latencyMs": -1, **ANTHROPIC}}, "latencyMs"),
         (
             {
                 "usage": {
@@ -528,3 +542,30 @@ async def test_an_agent_message_sent_by_a_signed_in_user_names_its_author(
         "id": seed.gid("User", tenant.users[Role.AGENT].id),
         "name": tenant.users[Role.AGENT].name,
     }
+
+
+async def test_send_message_usage_must_say_its_token_convention(
+    agent: GraphQLClient, tenant: Tenant
+) -> None:
+    # given a conversation
+    conversation = await seed.conversation(tenant)
+    conversation_id = seed.gid("Conversation", conversation.id)
+    before = await seed.row_counts(tenant)
+
+    # when a usage leaves out inputTokensIncludeCache (providers disagree, so no default)
+    body = await agent.execute(
+        SEND_MESSAGE,
+        {
+            "input": {
+                "conversationId": conversation_id,
+                "role": "ASSISTANT",
+                "content": "Hi",
+                "usage": {"inputTokens": 10, "latencyMs": 5},
+            }
+        },
+    )
+
+    # then the request is refused naming the field, and nothing is written
+    assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "inputTokensIncludeCache" in body["errors"][0]["message"]
+    assert await seed.row_counts(tenant) == before

@@ -5,7 +5,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from tortoise import connections
@@ -162,10 +162,16 @@ def totals_of(events: list[models.AiUsageEvent]) -> dict[str, Any]:
         "cacheWriteTokens": write,
         "totalTokens": uncached + read + write + output,
         "costUsd": sum((e.cost_usd or Decimal(0) for e in events), Decimal(0)),
-        "cacheHitRate": Decimal(read) / Decimal(uncached + read + write)
+        "cacheHitRate": (Decimal(read) / Decimal(uncached + read + write)).quantize(
+            Decimal("0.0001"), ROUND_HALF_EVEN
+        )
         if uncached + read + write
         else None,
-        "avgLatencyMs": sum(latencies) / len(latencies) if latencies else None,
+        "avgLatencyMs": float(
+            (Decimal(sum(latencies)) / len(latencies)).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+        )
+        if latencies
+        else None,
         "cursor": None,
         "periodStart": None,
         "budgetUsedPercent": None,

@@ -26,12 +26,15 @@ from api.usage.litellm import (
     parse_litellm_catalog,
 )
 from api.usage.pricing import (
+    PERCENT_QUANTUM,
     ModelPrices,
     TokenCounts,
     cache_hit_rate,
     compute_cost,
+    mean_ms,
     normalize_tokens,
     per_token_to_per_million,
+    rounded_ratio,
 )
 
 LITELLM_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "litellm_model_prices.json"
@@ -230,6 +233,31 @@ def test_cache_hit_rate_is_none_without_prompt_tokens() -> None:
 def test_cache_hit_rate_is_zero_without_cache_reads() -> None:
     # given / when / then: 0 / 1000 = 0
     assert cache_hit_rate(TokenCounts(1000, 0, 0, 5)) == Decimal(0)
+
+
+def test_cache_hit_rate_has_four_decimal_places_rounded_half_even() -> None:
+    # given rates that do not end after 4 places, and exact ties at the 5th
+    def rate(read: int, prompt: int) -> Decimal | None:
+        return cache_hit_rate(TokenCounts(prompt - read, read, 0, 1))
+
+    # then each is rounded once, half to even, and carries exactly 4 places
+    assert str(rate(1, 3)) == "0.3333"
+    assert str(rate(2, 3)) == "0.6667"
+    assert str(rate(1, 20_000)) == "0.0000"  # 0.00005: tie, to even
+    assert str(rate(3, 20_000)) == "0.0002"  # 0.00015: tie, to even
+    assert str(rate(4, 5)) == "0.8000"
+    # a huge prompt still divides exactly before the one rounding
+    assert str(rate(2**62 // 3, 2**62)) == "0.3333"
+
+
+def test_ratios_round_half_even_once_to_their_quantum() -> None:
+    # a percent to 2 places, a mean of milliseconds to 0.1 ms
+    assert rounded_ratio(Decimal("0.00375") * 100, 1, PERCENT_QUANTUM) == Decimal("0.38")
+    assert str(rounded_ratio(1, 8, PERCENT_QUANTUM)) == "0.12"  # 0.125: tie, to even
+    assert mean_ms(1, 3) == 0.3
+    assert mean_ms(5, 100) == 0.0  # 0.05: tie, to even
+    assert mean_ms(15, 100) == 0.2  # 0.15: tie, to even
+    assert mean_ms(0, 0) is None
 
 
 # ------------------------------------------------------------------ rejections

@@ -91,7 +91,11 @@ async def test_totals_are_the_sums_of_their_usage_events(
     # when usage arrives every way: with messages, recorded per conversation, per contact
     # only, and of an unknown model
     await send(agent, seed.gid("Conversation", first.id), haiku_call(operation="reply"))
-    await send(agent, seed.gid("Conversation", second.id), {"inputTokens": 10, "outputTokens": 5})
+    await send(
+        agent,
+        seed.gid("Conversation", second.id),
+        {"inputTokens": 10, "outputTokens": 5, "inputTokensIncludeCache": False},
+    )
     await record(agent, **haiku_call(conversationId=seed.gid("Conversation", first.id)))
     await record(agent, **haiku_call(contactId=seed.gid("Contact", contact.id)))
     await record(

@@ -308,12 +308,10 @@ class MessageUsageInput(BaseModel):
         alias="outputTokensIncludeReasoning", default=True
     )
     "True when outputTokens includes reasoningTokens (OpenAI, Anthropic); false when beside it (Gemini)."
-    input_tokens_include_cache: bool = Field(
-        alias="inputTokensIncludeCache", default=False
-    )
-    "True when inputTokens includes the cached tokens (OpenAI style); false when it excludes them (Anthropic style)."
-    response_time_ms: Optional[int] = Field(alias="responseTimeMs", default=None)
-    "Latency (the usage event's latencyMs)."
+    input_tokens_include_cache: bool = Field(alias="inputTokensIncludeCache")
+    "Required, as in RecordAiUsageInput (providers disagree): true when inputTokens includes the cached tokens (OpenAI style); false when cache reads and writes are reported beside it (Anthropic style)."
+    latency_ms: Optional[int] = Field(alias="latencyMs", default=None)
+    "How long the call took, in milliseconds (the usage event's latencyMs; ChatMessage.responseTimeMs)."
     cache_write_1_h_tokens: int = Field(alias="cacheWrite1hTokens", default=0)
     "The part of cacheWriteTokens written with a 1-hour TTL."
     operation: str = "reply"

@@ -151,8 +151,10 @@ export type MessageUsageInput = {
   cacheWriteTokens?: number;
   /** Input tokens as reported. */
   inputTokens?: number;
-  /** True when inputTokens includes the cached tokens (OpenAI style); false when it excludes them (Anthropic style). */
-  inputTokensIncludeCache?: boolean;
+  /** Required, as in RecordAiUsageInput (providers disagree): true when inputTokens includes the cached tokens (OpenAI style); false when cache reads and writes are reported beside it (Anthropic style). */
+  inputTokensIncludeCache: boolean;
+  /** How long the call took, in milliseconds (the usage event's latencyMs; ChatMessage.responseTimeMs). */
+  latencyMs?: number | null | undefined;
   /** The LLM's id. */
   model?: string | null | undefined;
   /** When the call happened (default now). */
@@ -169,8 +171,6 @@ export type MessageUsageInput = {
   requestId?: string | null | undefined;
   /** The budget reservation this call settles. */
   reservationId?: string | null | undefined;
-  /** Latency (the usage event's latencyMs). */
-  responseTimeMs?: number | null | undefined;
 };
 
 /** How urgent the conversation is. */
