@@ -5,7 +5,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter, ParserCache
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
@@ -15,7 +15,7 @@ from strawberry.types.graphql import OperationType
 from api.core.error_policy import ErrorPolicy
 from api.core.error_types import EXCEPTION_HANDLERS
 from api.core.input_bounds import bound_inputs
-from api.core.limits import QueryLimits
+from api.core.limits import DocumentCache, QueryLimits
 from api.core.operation_metrics import RequestMetrics
 from api.core.scalars import SCALAR_MAP
 from api.inbox.mutations import InboxMutations
@@ -114,7 +114,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             RequestMetrics,  # first: it ends last, when every error has its code
             ErrorPolicy,
-            lambda: ParserCache(maxsize=1000),
+            lambda: DocumentCache(maxsize=1000),
             lambda: QueryLimits(settings),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         ],

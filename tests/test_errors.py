@@ -61,3 +61,23 @@ async def test_no_credentials_is_unauthenticated(client: GraphQLClient) -> None:
     body = await client.execute(CONTACTS)
     assert body["data"] is None
     assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        ("{ viewer ", "GRAPHQL_PARSE_FAILED"),
+        ("{ " + "viewer { role } " * 1500 + "}", "GRAPHQL_PARSE_FAILED"),  # over the tokens
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
+    ],
+    ids=["syntax", "tokens", "validation"],
+)
+async def test_a_document_that_does_not_parse_or_validate_gets_its_code(
+    client: GraphQLClient, document: str, code: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # when a client sends a broken, too long or invalid document
+    body = await client.execute(document)
+    # then the error says which, with a code, and nothing is logged as a server error
+    assert body["data"] is None
+    assert [error["extensions"]["code"] for error in body["errors"]] == [code]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

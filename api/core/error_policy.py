@@ -2,14 +2,16 @@
 
 - A domain error outside a mutation union (e.g. a bad cursor in a query) keeps its
   message and gets `extensions.code` (BAD_USER_INPUT, NOT_FOUND …).
-- Errors raised as GraphQLError by us (UNAUTHENTICATED, FORBIDDEN) or by validation pass.
+- Errors raised as GraphQLError by us (UNAUTHENTICATED, FORBIDDEN) pass; a document that
+  does not parse gets GRAPHQL_PARSE_FAILED, one that does not validate
+  GRAPHQL_VALIDATION_FAILED.
 - Anything else is logged with the request id and replaced by "Internal server error"
   with `extensions.code = INTERNAL_SERVER_ERROR` and the request id, never a traceback.
 """
 
 import logging
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
 from api.core.errors import DomainError
@@ -54,7 +56,14 @@ class ErrorPolicy(MaskErrors):
         if not self._is_unexpected(error):
             if error.extensions and "code" in error.extensions:
                 return error
-            error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+            # a document that does not parse (or has too many tokens) vs one that does not
+            # validate: the codes Apollo Server uses
+            code = (
+                "GRAPHQL_PARSE_FAILED"
+                if isinstance(error, GraphQLSyntaxError)
+                else "GRAPHQL_VALIDATION_FAILED"
+            )
+            error.extensions = {**(error.extensions or {}), "code": code}
             return error
         request_id = self._request_id()
         logger.error(

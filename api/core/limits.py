@@ -28,6 +28,7 @@ pageInfo {…} }`) costs 325, and 15 aliases of `conversations(first: 100)` each
 `messages(first: 100) { edges { node { content } } }` cost about 300,000.
 """
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -55,7 +56,7 @@ from graphql import (
 )
 from graphql.language.parser import MAX_NESTING_DEPTH
 from graphql.utilities import get_operation_ast
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from api.core.pagination import DEFAULT_PAGE_SIZE
@@ -372,7 +373,23 @@ def operation_cost(
     return cost.of_operation(operation)
 
 
-# shared across requests, keyed by the parsed document (ParserCache hands out the same one)
+class DocumentCache(ParserCache):
+    """strawberry's parser cache, except that a document that does not parse is left to
+    strawberry's own parse step: raised from here, its syntax error would escape the error
+    policy (it is raised while extensions are entering), and reach the client without a
+    code."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        # on a GraphQLError strawberry parses again, inside its error handling, and reports it
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
+
+
+# shared across requests, keyed by the parsed document (DocumentCache hands out the same one)
 _cached_validate = lru_cache(maxsize=1000)(validate_document)
 
 
