@@ -52,7 +52,12 @@ def a_reply_with_usage(conversation_id: str, content: str) -> SendMessageInput:
         role=MessageRole.ASSISTANT,
         content=content,
         metadata={"draft": False, "scores": [0.5, 1], "source": None},
-        usage=MessageUsageInput(model=HAIKU_3, input_tokens=1000, output_tokens=1000),
+        usage=MessageUsageInput(
+            model=HAIKU_3,
+            input_tokens=1000,
+            output_tokens=1000,
+            input_tokens_include_cache=False,
+        ),
     )
 
 
