@@ -26,7 +26,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from api import db
 from api.core import auth, events, metrics
-from api.core.access import AccessLog, request_id_from, request_of
+from api.core.access import AccessLog, request_of
 from api.core.auth import Keyring, Viewer
 from api.core.broadcast import create_broadcast
 from api.core.context import Context
@@ -54,7 +54,7 @@ from api.web.graphiql import graphiql_page
 from api.web.inbox import inbox_routes
 
 logger = logging.getLogger("parley")
-__all__ = ["ParleyGraphQL", "app_from_environment", "create_app", "request_id_from", "serving"]
+__all__ = ["ParleyGraphQL", "app_from_environment", "create_app", "serving"]
 
 
 class ParleyGraphQL(GraphQL[Context, None]):
@@ -82,9 +82,7 @@ class ParleyGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         token = auth.bearer_token(request.headers.get("authorization"))
         viewer: Viewer | None = await auth.authenticate(token)
-        request_id = request_of(request.scope).request_id  # decided by AccessLog
-        if isinstance(response, Response):
-            response.headers["x-request-id"] = request_id
+        request_id = request_of(request.scope).request_id  # decided (and echoed) by AccessLog
         context = Context(
             request=request,
             settings=self.settings,

@@ -48,6 +48,10 @@ def request_of(scope: Scope) -> RequestInfo:
     info = scope.get(SCOPE_KEY)
     if isinstance(info, RequestInfo):
         return info
+    return _new_request(scope)
+
+
+def _new_request(scope: Scope) -> RequestInfo:
     return RequestInfo(request_id_from(_header(scope, b"x-request-id")))
 
 
@@ -66,7 +70,7 @@ class AccessLog:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        info = RequestInfo(request_id_from(_header(scope, b"x-request-id")))
+        info = _new_request(scope)
         scope[SCOPE_KEY] = info
         with serving_request(info):
             if scope["type"] == "http":

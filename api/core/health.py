@@ -30,10 +30,12 @@ async def healthz(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     """200 `{"status": "ready", "checks": {...}}` when every dependency answers, else 503
     naming the ones that did not."""
-    checks = {
-        "database": await _check("database", _database_round_trip),
-        "broadcast": await _check("broadcast", request.app.state.broadcast.ping),
-    }
+    # both at once: a probe waits at most CHECK_TIMEOUT_S, however many dependencies are down
+    database, broadcast = await asyncio.gather(
+        _check("database", _database_round_trip),
+        _check("broadcast", request.app.state.broadcast.ping),
+    )
+    checks = {"database": database, "broadcast": broadcast}
     ready = all(result == "ok" for result in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": checks},
